@@ -1,0 +1,331 @@
+"""Postgres I/O for the stages: runs, raw documents, batches, staging, quarantine and core upserts.
+
+Bulk rows go in with COPY and move between layers with set-based SQL; one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    return psycopg.connect(dsn, row_factory=dict_row, application_name="news_pipeline")
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+def start_run(
+    conn: psycopg.Connection,
+    *,
+    dag_id: str,
+    dag_run_id: str,
+    source: str,
+    data_interval_start: datetime | None,
+    data_interval_end: datetime | None,
+    versions: dict[str, str],
+) -> int:
+    """Record a run; a retried start of the same Airflow run reuses its row."""
+    row = conn.execute(
+        """
+        insert into ops.runs (dag_id, dag_run_id, source, data_interval_start, data_interval_end,
+                              reader_version, nlp_model, pipeline_version)
+        values (%s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (dag_id, dag_run_id) do update
+           set status = 'running', ended_at = null, started_at = now()
+        returning run_id
+        """,
+        (dag_id, dag_run_id, source, data_interval_start, data_interval_end,
+         versions.get("reader"), versions.get("nlp_model"), versions.get("pipeline")),
+    ).fetchone()
+    return row["run_id"]
+
+
+def finish_run(conn: psycopg.Connection, run_id: int, *, status: str, counts: dict) -> None:
+    conn.execute(
+        "update ops.runs set status = %s, ended_at = now(), counts = %s where run_id = %s",
+        (status, Jsonb(counts), run_id),
+    )
+
+
+def run_counts(conn: psycopg.Connection, run_id: int) -> dict[str, Any]:
+    return conn.execute(
+        """
+        select count(*) as batches,
+               count(*) filter (where loaded_at is not null) as batches_loaded,
+               coalesce(sum(cardinality(document_ids)), 0) as documents,
+               (select count(*) from ops.quarantine where last_run_id = %(run)s) as quarantined,
+               (select count(*) from core.articles where last_run_id = %(run)s) as articles_changed
+        from ops.batches where run_id = %(run)s
+        """,
+        {"run": run_id},
+    ).fetchone()
+
+
+# --- raw documents and batches ----------------------------------------------------------------
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def store_raw_documents(conn: psycopg.Connection, run_id: int, documents: Iterable) -> list[int]:
+    """Insert documents not seen before (by source, uri, sha256); returns ids of all given documents."""
+    ids = []
+    for doc in documents:
+        digest = sha256_hex(doc.content)
+        row = conn.execute(
+            """
+            with inserted as (
+                insert into raw.documents (source, uri, media_type, content_sha256, byte_size, content,
+                                           first_run_id)
+                values (%s, %s, %s, %s, %s, %s, %s)
+                on conflict (source, uri, content_sha256) do nothing
+                returning document_id)
+            select document_id from inserted
+            union all
+            select document_id from raw.documents where source = %s and uri = %s and content_sha256 = %s
+            limit 1
+            """,
+            (doc.source, doc.uri, doc.media_type, digest, len(doc.content), doc.content, run_id,
+             doc.source, doc.uri, digest),
+        ).fetchone()
+        ids.append(row["document_id"])
+    return ids
+
+
+def create_batches(conn: psycopg.Connection, run_id: int, document_ids: Sequence[int], size: int) -> list[int]:
+    """Split documents into batches; idempotent for a retried task of the same run."""
+    batch_ids = []
+    for batch_no, offset in enumerate(range(0, len(document_ids), size)):
+        row = conn.execute(
+            """
+            insert into ops.batches (run_id, batch_no, document_ids) values (%s, %s, %s)
+            on conflict (run_id, batch_no) do update set document_ids = excluded.document_ids
+            returning batch_id
+            """,
+            (run_id, batch_no, list(document_ids[offset:offset + size])),
+        ).fetchone()
+        batch_ids.append(row["batch_id"])
+    conn.execute(
+        "delete from ops.batches where run_id = %s and batch_no >= %s",
+        (run_id, len(batch_ids)),
+    )
+    return batch_ids
+
+
+def batch_info(conn: psycopg.Connection, batch_id: int) -> dict:
+    row = conn.execute("select * from ops.batches where batch_id = %s", (batch_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"batch {batch_id} does not exist")
+    return row
+
+
+def mark_batch(conn: psycopg.Connection, batch_id: int, step: str) -> None:
+    if step not in {"extracted", "analysed", "validated", "loaded"}:
+        raise ValueError(step)
+    conn.execute(f"update ops.batches set {step}_at = now() where batch_id = %s", (batch_id,))
+
+
+def raw_documents_of_batch(conn: psycopg.Connection, batch_id: int) -> list[dict]:
+    return conn.execute(
+        """
+        select d.document_id, d.source, d.uri, d.media_type, d.content, d.content_sha256
+        from ops.batches b cross join unnest(b.document_ids) as ids(document_id)
+        join raw.documents d using (document_id)
+        where b.batch_id = %s
+        order by d.document_id
+        """,
+        (batch_id,),
+    ).fetchall()
+
+
+# --- staging ----------------------------------------------------------------------------------
+
+def replace_staging_rows(
+    conn: psycopg.Connection, table: str, batch_id: int, columns: Sequence[str], rows: Iterable[Sequence]
+) -> int:
+    """Replace one batch's rows of a staging table with COPY, so a retried task starts clean."""
+    conn.execute(f"delete from staging.{table} where batch_id = %s", (batch_id,))
+    count = 0
+    column_list = ", ".join(("batch_id", *columns))
+    with conn.cursor().copy(f"copy staging.{table} ({column_list}) from stdin") as copy:
+        for row in rows:
+            copy.write_row((batch_id, *row))
+            count += 1
+    return count
+
+
+def staging_rows(conn: psycopg.Connection, table: str, batch_id: int, *, only_valid: bool = False) -> list[dict]:
+    condition = " and is_valid" if only_valid else ""
+    return conn.execute(
+        f"select * from staging.{table} where batch_id = %s{condition}", (batch_id,)
+    ).fetchall()
+
+
+def set_validity(conn: psycopg.Connection, table: str, batch_id: int, key_column: str, bad_keys: Iterable) -> None:
+    """Mark every row of the batch valid except the bad ones."""
+    conn.execute(
+        f"update staging.{table} set is_valid = not ({key_column} = any(%s)) where batch_id = %s",
+        (list(bad_keys), batch_id),
+    )
+
+
+def clear_staging(conn: psycopg.Connection, batch_ids: Sequence[int]) -> None:
+    for table in ("articles", "entity_mentions", "quotes"):
+        conn.execute(f"delete from staging.{table} where batch_id = any(%s)", (list(batch_ids),))
+
+
+# --- quarantine and validation results --------------------------------------------------------
+
+def quarantine(
+    conn: psycopg.Connection,
+    *,
+    run_id: int,
+    stage: str,
+    source: str,
+    record_key: str,
+    reason_code: str,
+    reason: str,
+    record: dict,
+    failed_expectations: list | None = None,
+) -> None:
+    conn.execute(
+        """
+        insert into ops.quarantine (stage, source, record_key, reason_code, reason, failed_expectations,
+                                    record, first_run_id, last_run_id)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (stage, record_key, reason_code) do update
+           set reason = excluded.reason, failed_expectations = excluded.failed_expectations,
+               record = excluded.record, last_run_id = excluded.last_run_id, last_seen_at = now(),
+               seen_count = ops.quarantine.seen_count
+                            + (ops.quarantine.last_run_id is distinct from excluded.last_run_id)::int
+        """,
+        (stage, source, record_key, reason_code, reason, Jsonb(failed_expectations or []),
+         Jsonb(json.loads(json.dumps(record, default=str))), run_id, run_id),
+    )
+
+
+def store_validation_result(conn: psycopg.Connection, *, run_id: int, batch_id: int, outcome) -> None:
+    conn.execute(
+        """
+        insert into ops.validation_results (run_id, batch_id, suite, success, evaluated_rows, failed_rows,
+                                            statistics, results)
+        values (%s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (batch_id, suite) do update
+           set success = excluded.success, evaluated_rows = excluded.evaluated_rows,
+               failed_rows = excluded.failed_rows, statistics = excluded.statistics,
+               results = excluded.results, validated_at = now()
+        """,
+        (run_id, batch_id, outcome.suite, outcome.success, outcome.evaluated_rows, len(outcome.failed_keys),
+         Jsonb(outcome.statistics), Jsonb(outcome.results)),
+    )
+
+
+# --- core -------------------------------------------------------------------------------------
+
+def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int, nlp_model: str) -> dict:
+    """Upsert one validated batch from staging into core in the caller's transaction.
+
+    Articles are keyed by article_key; an unchanged article (same content hash and NLP model) is
+    left alone, so reruns write nothing. Changed articles get their mentions and quotes replaced.
+    """
+    params = {"batch": batch_id, "run": run_id, "model": nlp_model}
+    changed = conn.execute(
+        """
+        with candidates as (
+            -- Several documents of a batch can be one article: keep the first.
+            select distinct on (article_key) *
+            from staging.articles
+            where batch_id = %(batch)s and is_valid
+            order by article_key, document_id
+        )
+        insert into core.articles as a (article_key, source, url, title, standfirst, dateline, published_at,
+                                        language, authors, body, word_count, content_hash, extractor,
+                                        extractor_version, nlp_model, last_run_id)
+        select article_key, source, url, title, standfirst, dateline, published_at, language, authors, body,
+               word_count, content_hash, extractor, extractor_version, %(model)s, %(run)s
+        from candidates
+        on conflict (article_key) do update
+           set source = excluded.source, url = excluded.url, title = excluded.title,
+               standfirst = excluded.standfirst, dateline = excluded.dateline,
+               published_at = excluded.published_at, language = excluded.language,
+               authors = excluded.authors, body = excluded.body, word_count = excluded.word_count,
+               content_hash = excluded.content_hash, extractor = excluded.extractor,
+               extractor_version = excluded.extractor_version, nlp_model = excluded.nlp_model,
+               last_run_id = excluded.last_run_id, loaded_at = now()
+         where a.content_hash is distinct from excluded.content_hash
+            or a.nlp_model is distinct from excluded.nlp_model
+            or a.extractor_version is distinct from excluded.extractor_version
+        returning article_id, article_key
+        """,
+        params,
+    ).fetchall()
+    conn.execute(
+        """
+        insert into core.article_documents (article_id, document_id)
+        select a.article_id, s.document_id
+        from staging.articles s join core.articles a using (article_key)
+        where s.batch_id = %(batch)s and s.is_valid
+        on conflict (document_id) do update set article_id = excluded.article_id
+        """,
+        params,
+    )
+    changed_ids = [row["article_id"] for row in changed]
+    counts = {"articles_changed": len(changed_ids), "mentions": 0, "quotes": 0}
+    if not changed_ids:
+        return counts
+    params["changed"] = changed_ids
+    conn.execute("delete from core.entity_mentions where article_id = any(%(changed)s)", params)
+    conn.execute("delete from core.quotes where article_id = any(%(changed)s)", params)
+    conn.execute(
+        """
+        insert into core.entities (canonical_key, canonical_name, entity_type)
+        select distinct on (canonical_key) canonical_key, canonical_name, split_part(canonical_key, ':', 1)
+        from (
+            select canonical_key, canonical_name from staging.entity_mentions
+            where batch_id = %(batch)s and is_valid
+            union all
+            select speaker_key, speaker_name from staging.quotes
+            where batch_id = %(batch)s and is_valid and speaker_key is not null and speaker_name is not null
+        ) as names
+        order by canonical_key, length(canonical_name) desc
+        on conflict (canonical_key) do nothing
+        """,
+        params,
+    )
+    counts["mentions"] = conn.execute(
+        """
+        insert into core.entity_mentions (article_id, field, start_char, end_char, mention_text, label, entity_id)
+        select distinct on (a.article_id, m.field, m.start_char, m.end_char)
+               a.article_id, m.field, m.start_char, m.end_char, m.mention_text, m.label, e.entity_id
+        from staging.entity_mentions m
+        join core.articles a using (article_key)
+        join core.entities e using (canonical_key)
+        where m.batch_id = %(batch)s and m.is_valid and a.article_id = any(%(changed)s)
+        order by a.article_id, m.field, m.start_char, m.end_char
+        """,
+        params,
+    ).rowcount
+    counts["quotes"] = conn.execute(
+        """
+        insert into core.quotes (article_id, start_char, end_char, quote_text, kind, speaker_name,
+                                 speaker_entity_id, speaker_mention, speaker_start, speaker_end, cue)
+        select distinct on (a.article_id, q.start_char, q.end_char)
+               a.article_id, q.start_char, q.end_char, q.quote_text, q.kind, q.speaker_name, e.entity_id,
+               q.speaker_mention, q.speaker_start, q.speaker_end, q.cue
+        from staging.quotes q
+        join core.articles a using (article_key)
+        left join core.entities e on e.canonical_key = q.speaker_key
+        where q.batch_id = %(batch)s and q.is_valid and a.article_id = any(%(changed)s)
+        order by a.article_id, q.start_char, q.end_char
+        """,
+        params,
+    ).rowcount
+    return counts

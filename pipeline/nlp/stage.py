@@ -1,0 +1,42 @@
+"""The NLP stage over a stream of articles: one nlp.pipe over titles and bodies, in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+
+from pipeline.nlp.entities import extract_article_mentions
+from pipeline.nlp.quotes import extract_quotes
+from pipeline.records import EntityMention, Quote
+
+
+@dataclass(frozen=True)
+class NlpInput:
+    key: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class NlpResult:
+    key: str
+    title_mentions: list[EntityMention] = field(default_factory=list)
+    mentions: list[EntityMention] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+
+
+def _texts(items: Iterable[NlpInput]) -> Iterator[tuple[str, tuple[str, str]]]:
+    for item in items:
+        yield item.title, (item.key, "title")
+        yield item.body, (item.key, "body")
+
+
+def analyse(items: Iterable[NlpInput], nlp: Language, *, batch_size: int = 64, n_process: int = 1) -> Iterator[NlpResult]:
+    """Stream results in input order; memory holds one article's docs at a time beyond spaCy's batch."""
+    docs = nlp.pipe(_texts(items), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    for (title_doc, (key, _)), (body_doc, _) in zip(docs, docs):
+        title_mentions, mentions = extract_article_mentions(title_doc, body_doc)
+        yield NlpResult(key, title_mentions, mentions, extract_quotes(body_doc, mentions))
+

@@ -11,7 +11,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: run test install warehouse-start warehouse-stop warehouse-dsn psql migrate airflow-db dags-test summary airflow-standalone lock clean
+.PHONY: run test install warehouse-start warehouse-stop warehouse-dsn psql migrate airflow-db dags-test summary airflow-standalone lock clean datadocs dictionary check-deploy
 
 run: install warehouse-start migrate airflow-db dags-test summary ## set up and run news_ingest over seeds/
 
@@ -56,6 +56,19 @@ summary: install
 
 airflow-standalone: install warehouse-start migrate ## the full Airflow UI on http://127.0.0.1:8080
 	AIRFLOW_CONN_WAREHOUSE="$$($(BIN)/python -m pipeline warehouse dsn)" $(BIN)/airflow standalone
+
+datadocs: install warehouse-start ## render the GX Data Docs from the warehouse and print index.html
+	@$(BIN)/python -m pipeline datadocs
+
+dictionary: install warehouse-start ## regenerate docs/data_dictionary.md from a fresh database migrated from sql/
+	$(BIN)/python -m pipeline dictionary
+
+check-deploy: install ## docker-compose.yml through docker-compose config, the Dockerfile through hadolint
+	$(BIN)/python -m pytest -q tests/test_deployment.py
+
+.PHONY: bench
+bench: install warehouse-start ## throughput of news_ingest over NAEB vs the nlp.pipe and COPY floors (BENCH_ARGS="--scale 2")
+	$(BIN)/python -m pipeline.bench $(BENCH_ARGS)
 
 lock: ## re-resolve requirements.in into requirements.lock
 	$(BIN)/uv pip compile requirements.in --universal --python-version 3.11 --generate-hashes -o requirements.lock

@@ -1,4 +1,5 @@
-"""news_ingest: seed files -> raw -> staging (extract, NLP, GX validation) -> core -> mart.
+"""news_ingest: seed files (and, with NEWS_FETCH=1, web pages) -> raw -> staging (extract, NLP,
+GX validation) -> core -> mart.
 
 Wiring only: every task calls one function of pipeline.stages with ids; article data moves
 through Postgres tables, never through XCom.
@@ -44,7 +45,12 @@ def news_ingest():
 
     @task
     def discover(run: int) -> list[int]:
-        return stages.ingest_seed_directory(warehouse_dsn(), run)
+        # Seeds; with NEWS_FETCH=1 also the registry's web sources for this data interval.
+        context = get_current_context()
+        return stages.discover_documents(
+            warehouse_dsn(), run, data_interval_start=context.get("data_interval_start"),
+            data_interval_end=context.get("data_interval_end"),
+        )
 
     @task
     def extract(batch_id: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -75,14 +76,19 @@ def summary() -> None:
 
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 when the committed dictionary differs from the database.")
-def dictionary(check: bool) -> None:
+@click.option("--current", is_flag=True,
+              help="Render the warehouse database as it is, instead of a fresh database migrated from sql/.")
+def dictionary(check: bool, current: bool) -> None:
     """Write docs/data_dictionary.md from the mart's comments (or check it)."""
     import psycopg
 
-    from pipeline.load.dictionary import DICTIONARY_PATH, render
+    from pipeline.load.dictionary import DICTIONARY_PATH, render, render_fresh
 
-    with psycopg.connect(config.warehouse_dsn()) as conn:
-        text = render(conn)
+    if current:
+        with psycopg.connect(config.warehouse_dsn()) as conn:
+            text = render(conn)
+    else:
+        text = render_fresh(config.warehouse_dsn())
     path = config.PROJECT_ROOT / DICTIONARY_PATH
     if check:
         if not path.exists() or path.read_text() != text:
@@ -93,6 +99,35 @@ def dictionary(check: bool) -> None:
     path.parent.mkdir(exist_ok=True)
     path.write_text(text)
     click.echo(f"wrote {DICTIONARY_PATH}")
+
+
+from pipeline.nlp.quote_cli import evaluate_quotes_command, quotes_command  # noqa: E402
+
+cli.add_command(quotes_command)
+cli.add_command(evaluate_quotes_command)
+
+
+@cli.command()
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Site folder (default NEWS_DATA_DOCS_DIR, else .gx/data_docs).")
+@click.option("--runs", type=int, default=None, help="How many latest runs to show (default NEWS_DATA_DOCS_RUNS, 30).")
+def datadocs(output: Path | None, runs: int | None) -> None:
+    """Render the GX Data Docs site from ops.validation_results and print its index.html."""
+    from pipeline.validate.datadocs import render
+
+    click.echo(render(config.warehouse_dsn(), output, runs))
+
+
+from pipeline.nlp import cli as entity_cli  # noqa: E402
+
+cli.add_command(entity_cli.entities)
+cli.add_command(entity_cli.resolve_entities)
+cli.add_command(entity_cli.evaluate_entities)
+
+
+from pipeline.extract.cli import extract_command  # noqa: E402
+
+cli.add_command(extract_command)
 
 
 def main() -> None:

@@ -40,6 +40,30 @@ class Settings:
     max_bad_fraction: float
     min_bad_to_fail: int
     spacy_model: str | None
+    # Web fetching (issue 3). Off by default: `make run` reads the seeds only and never touches the network.
+    fetch_enabled: bool = False  # NEWS_FETCH=1
+    sources_file: Path = PROJECT_ROOT / "sources.yml"  # NEWS_SOURCES
+    fetch_user_agent: str | None = None  # NEWS_FETCH_USER_AGENT (default: news-pipeline/<version> ...)
+    fetch_timeout_s: float = 20.0  # NEWS_FETCH_TIMEOUT_S: connect/read timeout of one request
+    fetch_total_timeout_s: float = 60.0  # NEWS_FETCH_TOTAL_TIMEOUT_S: a whole response, body included
+    fetch_retries: int = 3  # NEWS_FETCH_RETRIES: extra attempts on 5xx, 429 and network errors
+    fetch_max_redirects: int = 5  # NEWS_FETCH_MAX_REDIRECTS
+    fetch_max_retry_after_s: float = 120.0  # NEWS_FETCH_MAX_RETRY_AFTER_S: longer Retry-After: give up
+    fetch_concurrency: int = 16  # NEWS_FETCH_CONCURRENCY: requests in flight over all hosts
+    fetch_max_urls: int = 1000  # NEWS_FETCH_MAX_URLS: per source and run
+    # NEWS_FETCH_ALLOW_PRIVATE: comma-separated hosts/IPs/networks exempt from the private-address guard.
+    fetch_allow_private: tuple[str, ...] = ()
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
 
 
 def settings() -> Settings:
@@ -55,6 +79,18 @@ def settings() -> Settings:
         # so one bad file in a small batch is quarantined without failing the run.
         min_bad_to_fail=_int_env("NEWS_MIN_BAD_TO_FAIL", 3),
         spacy_model=os.environ.get("SPACY_MODEL") or None,
+        fetch_enabled=_bool_env("NEWS_FETCH", False),
+        sources_file=Path(os.environ.get("NEWS_SOURCES") or PROJECT_ROOT / "sources.yml"),
+        fetch_user_agent=os.environ.get("NEWS_FETCH_USER_AGENT", "").strip() or None,
+        fetch_timeout_s=_float_env("NEWS_FETCH_TIMEOUT_S", 20.0),
+        fetch_total_timeout_s=_float_env("NEWS_FETCH_TOTAL_TIMEOUT_S", 60.0),
+        fetch_retries=_int_env("NEWS_FETCH_RETRIES", 3),
+        fetch_max_redirects=_int_env("NEWS_FETCH_MAX_REDIRECTS", 5),
+        fetch_max_retry_after_s=_float_env("NEWS_FETCH_MAX_RETRY_AFTER_S", 120.0),
+        fetch_concurrency=_int_env("NEWS_FETCH_CONCURRENCY", 16),
+        fetch_max_urls=_int_env("NEWS_FETCH_MAX_URLS", 1000),
+        fetch_allow_private=tuple(p.strip() for p in os.environ.get("NEWS_FETCH_ALLOW_PRIVATE", "").split(",")
+                                  if p.strip()),
     )
 
 

@@ -59,6 +59,7 @@ class EntityMention:
     label: str
     canonical_name: str
     canonical_key: str
+    ner_label: str | None = None  # label after cleanup, before canonicalisation; re-resolution starts from it
 
 
 @dataclass(frozen=True, slots=True)

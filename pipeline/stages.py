@@ -15,11 +15,12 @@ import pandas as pd
 
 from pipeline import __version__ as PIPELINE_VERSION
 from pipeline.config import Settings, settings
+from pipeline.extract import dedup
 from pipeline.extract.articles import article_key, content_hash, detect_language, word_count
-from pipeline.load import warehouse
+from pipeline.load import entity_store, warehouse
 from pipeline.records import ParsedArticle, RejectedDocument
 from pipeline.sources import seeds
-from pipeline.validate import suites
+from pipeline.validate import datadocs, suites
 
 log = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
@@ -67,32 +68,57 @@ def _preview(path: Path, limit: int = 240) -> str:
         return repr(handle.read(limit))
 
 
+def _store_seed_documents(conn, run_id: int, seed_dir: Path, cfg: Settings) -> list[int]:
+    """Store readable seed files in raw.documents; quarantine unreadable ones. Returns document ids."""
+    if not seed_dir.is_dir():
+        raise FileNotFoundError(f"seed directory {seed_dir} does not exist")
+    accepted = []
+    for path in seeds.list_seed_files(seed_dir):
+        try:
+            document = seeds.read_seed_file(path, source=SEED_SOURCE, max_bytes=cfg.max_document_bytes)
+            seeds.decode_text(document.content)
+        except RejectedDocument as rejected:
+            digest = _file_sha256(path)
+            log.warning("quarantined %s: %s", path.name, rejected.reason)
+            warehouse.quarantine(
+                conn, run_id=run_id, stage="discover", source=SEED_SOURCE,
+                record_key=f"{SEED_SOURCE}:{path.name}:{digest}", reason_code=rejected.code,
+                reason=rejected.reason,
+                record={"path": str(path), "byte_size": path.stat().st_size, "sha256": digest,
+                        "head": _preview(path)},
+            )
+            continue
+        accepted.append(document)
+    return warehouse.store_raw_documents(conn, run_id, accepted)
+
+
 def ingest_seed_directory(dsn: str, run_id: int, seed_dir: Path | None = None, cfg: Settings | None = None) -> list[int]:
     """Store readable seed files in raw.documents and cut them into batches; quarantine unreadable ones."""
     cfg = cfg or settings()
     seed_dir = Path(seed_dir or cfg.seed_dir)
-    if not seed_dir.is_dir():
-        raise FileNotFoundError(f"seed directory {seed_dir} does not exist")
-    accepted = []
     with warehouse.connect(dsn) as conn:
-        for path in seeds.list_seed_files(seed_dir):
-            try:
-                document = seeds.read_seed_file(path, source=SEED_SOURCE, max_bytes=cfg.max_document_bytes)
-                seeds.decode_text(document.content)
-            except RejectedDocument as rejected:
-                digest = _file_sha256(path)
-                log.warning("quarantined %s: %s", path.name, rejected.reason)
-                warehouse.quarantine(
-                    conn, run_id=run_id, stage="discover", source=SEED_SOURCE,
-                    record_key=f"{SEED_SOURCE}:{path.name}:{digest}", reason_code=rejected.code,
-                    reason=rejected.reason,
-                    record={"path": str(path), "byte_size": path.stat().st_size, "sha256": digest,
-                            "head": _preview(path)},
-                )
-                continue
-            accepted.append(document)
-        document_ids = warehouse.store_raw_documents(conn, run_id, accepted)
+        document_ids = _store_seed_documents(conn, run_id, seed_dir, cfg)
         return warehouse.create_batches(conn, run_id, document_ids, cfg.batch_size)
+
+
+def discover_documents(dsn: str, run_id: int, seed_dir: Path | None = None, cfg: Settings | None = None, *,
+                       data_interval_start: datetime | None = None,
+                       data_interval_end: datetime | None = None) -> list[int]:
+    """The `discover` task: seeds only (as ingest_seed_directory) unless NEWS_FETCH=1, then also the
+    registry's web sources for the data interval; documents of one article share a batch."""
+    cfg = cfg or settings()
+    if not cfg.fetch_enabled:
+        return ingest_seed_directory(dsn, run_id, seed_dir, cfg)
+    from pipeline.sources import web
+
+    seed_dir = Path(seed_dir or cfg.seed_dir)
+    with warehouse.connect(dsn) as conn:
+        seed_ids = _store_seed_documents(conn, run_id, seed_dir, cfg)
+        conn.commit()
+    ingested = web.ingest_web(dsn, run_id, seed_ids, cfg, start=data_interval_start, end=data_interval_end,
+                              seed_source=SEED_SOURCE)
+    with warehouse.connect(dsn) as conn:
+        return warehouse.create_grouped_batches(conn, run_id, list(ingested.groups.values()), cfg.batch_size)
 
 
 # --- extract: raw.documents -> staging.articles -------------------------------------------------
@@ -113,12 +139,16 @@ def _staging_article_row(document_id: int, source: str, parsed: ParsedArticle) -
 
 
 def extract_batch(dsn: str, batch_id: int) -> int:
+    """Parse each document by media type (text/html: extract_html, else the seed reader); duplicates
+    of one article are set aside and linked at load time instead of staged."""
+    from pipeline.extract import documents
+
     with warehouse.connect(dsn) as conn:
         batch = warehouse.batch_info(conn, batch_id)
         rows = []
         for doc in warehouse.raw_documents_of_batch(conn, batch_id):
             try:
-                parsed = seeds.parse_seed_text(seeds.decode_text(bytes(doc["content"])), uri=doc["uri"])
+                parsed = documents.parse_document(bytes(doc["content"]), doc["media_type"], doc["uri"])
             except RejectedDocument as rejected:
                 warehouse.quarantine(
                     conn, run_id=batch["run_id"], stage="extract", source=doc["source"],
@@ -128,8 +158,14 @@ def extract_batch(dsn: str, batch_id: int) -> int:
                             "text": bytes(doc["content"]).decode("utf-8", "replace")[:5000]},
                 )
                 continue
-            rows.append(_staging_article_row(doc["document_id"], doc["source"], parsed))
-        warehouse.replace_staging_rows(conn, "articles", batch_id, ARTICLE_COLUMNS, rows)
+            row = _staging_article_row(doc["document_id"], doc["source"], parsed)
+            rows.append({"document_id": doc["document_id"], "article_key": row[1], "body": parsed.body,
+                         "published_at": parsed.published_at, "html": documents.is_html(doc["media_type"]),
+                         "row": row})
+        kept, fingerprints, duplicates = documents.set_aside_duplicates(conn, rows)
+        warehouse.replace_staging_rows(conn, "articles", batch_id, ARTICLE_COLUMNS, [r["row"] for r in kept])
+        warehouse.replace_staging_rows(conn, "fingerprints", batch_id, documents.FINGERPRINT_COLUMNS, fingerprints)
+        warehouse.replace_staging_rows(conn, "duplicates", batch_id, documents.DUPLICATE_COLUMNS, duplicates)
         warehouse.mark_batch(conn, batch_id, "extracted")
     return batch_id
 
@@ -137,7 +173,7 @@ def extract_batch(dsn: str, batch_id: int) -> int:
 # --- analyse: staging.articles -> staging.entity_mentions, staging.quotes ----------------------
 
 MENTION_COLUMNS = ("row_no", "article_key", "field", "mention_text", "start_char", "end_char", "label",
-                   "canonical_name", "canonical_key")
+                   "canonical_name", "canonical_key", "ner_label")
 QUOTE_COLUMNS = ("row_no", "article_key", "quote_text", "start_char", "end_char", "speaker_name", "speaker_key",
                  "speaker_mention", "speaker_start", "speaker_end", "cue", "kind")
 
@@ -155,7 +191,7 @@ def analyse_batch(dsn: str, batch_id: int) -> int:
             for field, mentions in (("title", result.title_mentions), ("body", result.mentions)):
                 for m in mentions:
                     mention_rows.append((len(mention_rows), result.key, field, m.text, m.start, m.end, m.label,
-                                         m.canonical_name, m.canonical_key))
+                                         m.canonical_name, m.canonical_key, m.ner_label))
             for q in result.quotes:
                 quote_rows.append((len(quote_rows), result.key, q.text, q.start, q.end, q.speaker, q.speaker_key,
                                    q.speaker_mention, q.speaker_start, q.speaker_end, q.cue, q.kind))
@@ -290,6 +326,9 @@ def load_batch(dsn: str, batch_id: int) -> int:
         with conn.transaction():
             counts = warehouse.load_batch_into_core(conn, batch_id, run_id=batch["run_id"],
                                                     nlp_model=nlp_model_name())
+            counts |= warehouse.load_fingerprints_and_duplicates(conn, batch_id, batch["run_id"], dedup.bands)
+            # Canonical ids from the warehouse alias table, which data engineers may have extended.
+            counts["entities"] = entity_store.resolve_batch_articles(conn, batch_id)
             warehouse.mark_batch(conn, batch_id, "loaded")
     log.info("batch %s loaded: %s", batch_id, counts)
     return batch_id
@@ -304,7 +343,9 @@ def end_run(dsn: str, run_id: int) -> dict:
                                                           (run_id,))]
         if status == "success":
             warehouse.clear_staging(conn, batch_ids)
+            warehouse.clear_web_staging(conn, batch_ids)
         warehouse.finish_run(conn, run_id, status=status, counts=counts)
+    datadocs.refresh_after_run(dsn)  # failed runs too: their validation results matter most
     if status != "success":
         raise RuntimeError(f"run {run_id}: {counts['batches'] - counts['batches_loaded']} batch(es) did not load")
     return counts

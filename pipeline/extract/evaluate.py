@@ -8,7 +8,7 @@ the command says so and exits 0.
 
 For every page two systems are scored:
 
-* **project**: ``pipeline.extract.html.extract_html(html, url=link)``; a ``RejectedDocument`` (or any
+* **project**: ``extract_html(decode_body(html), url=link)``, as the DAG runs it on a fetched page; a ``RejectedDocument`` (or any
   other error, counted separately) is scored as an empty prediction.
 * **bare trafilatura**: body from ``trafilatura.extract(html, url=link)`` with its defaults;
   title, date and authors from ``trafilatura.extract_metadata(html, default_url=link)`` with its
@@ -178,8 +178,11 @@ def predict_project(html: bytes, url: str) -> Prediction:
     from pipeline.extract.html import extract_html
     from pipeline.records import RejectedDocument
 
+    from pipeline.sources.fetch import decode_body
+
     try:
-        article = extract_html(html, url=url)
+        # The DAG's path: bytes decoded as the fetcher does, then extract_html on the text.
+        article = extract_html(decode_body(html, None)[0], url=url)
     except RejectedDocument as rejected:
         return Prediction(None, None, (), "", error=f"rejected: {rejected.reason}")
     except Exception as error:  # noqa: BLE001 - scored as empty output, counted as an error

@@ -23,7 +23,7 @@ from lxml import html as lxml_html
 from pipeline.extract.articles import detect_language, normalise_url
 from pipeline.records import ParsedArticle, RejectedDocument
 
-EXTRACTOR_VERSION = "html-1"
+EXTRACTOR_VERSION = "html-3"
 EXTRACTOR = "trafilatura+fallbacks"
 
 # Fewer words than this in trafilatura's body and the fallbacks are consulted.
@@ -218,6 +218,13 @@ _DATE_META = (
 
 
 def _published_at(tree: lxml_html.HtmlElement, meta: _PageMeta, html_text: str, url: str | None) -> date | None:
+    found = _declared_date(tree, meta)
+    if found is None:
+        return _htmldate(tree, html_text, url)
+    return _as_displayed(found, tree, meta, url)
+
+
+def _declared_date(tree: lxml_html.HtmlElement, meta: _PageMeta) -> date | None:
     today = date.today()
     for value in meta.ld("datePublished") + meta.ld("dateCreated"):
         found = _to_date(value, today)
@@ -231,14 +238,70 @@ def _published_at(tree: lxml_html.HtmlElement, meta: _PageMeta, html_text: str, 
         found = _to_date(element.get("datetime") or element.get("content") or element.text_content(), today)
         if found:
             return found
+    return None
+
+
+_URL_DATE = re.compile(r"/(20\d{2}|19\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)")
+
+
+def _visible_text(tree: lxml_html.HtmlElement) -> str:
+    body = tree.find(".//body")
+    if body is None:
+        return ""
+    return " ".join(t for t in body.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+
+
+def _as_displayed(found: date, tree: lxml_html.HtmlElement, meta: _PageMeta, url: str | None) -> date:
+    """Prefer the date the publisher shows: a URL date one day off a UTC timestamp is the local date,
+    and a page that displays only its modification date is dated by it."""
+    match = _URL_DATE.search(urlsplit(url).path) if url else None
+    if match:
+        try:
+            in_url = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            in_url = None
+        if in_url and abs((in_url - found).days) == 1:
+            return in_url
+    today = date.today()
+    modified = next((d for d in (_to_date(v, today) for v in meta.ld("dateModified")
+                                 + meta.get("article:modified_time", "og:updated_time")) if d), None)
+    if modified and modified != found:
+        visible = _visible_text(tree)
+        if _date_stated(modified, visible, None) and not _date_stated(found, visible, None):
+            return modified
+    return found
+
+
+def _htmldate(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -> date | None:
+    today = date.today()
     try:
         from htmldate import find_date
 
-        found_text = find_date(tree, url=url, original_date=True, extensive_search=False,
+        found_text = find_date(tree, url=url, original_date=True, extensive_search=True,
                                max_date=today.isoformat())
     except Exception:  # noqa: BLE001 - htmldate is best effort
         found_text = None
-    return _to_date(found_text, today) if found_text else None
+    found = _to_date(found_text, today) if found_text else None
+    # htmldate may complete a partial date ("November 2026" -> 2026-11-01): keep only dates the page states.
+    return found if found and _date_stated(found, html_text, url) else None
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+
+
+def _date_stated(found: date, html_text: str, url: str | None) -> bool:
+    haystack = f"{url or ''} {html_text}".lower()
+    y, m, d = found.year, found.month, found.day
+    numeric = [f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}", f"{y}{m:02d}{d:02d}", f"{y}/{m}/{d}/",
+               f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y}", f"{m:02d}/{d:02d}/{y}", f"{m}/{d}/{y}", f"{d:02d}/{m:02d}/{y}",
+               f"{y}-{m}-{d}", f"{y}.{m:02d}.{d:02d}"]
+    if any(token in haystack for token in numeric):
+        return True
+    month = _MONTH_NAMES[m - 1]
+    words = rf"(?:{month}|{month[:3]})\.?"
+    return bool(re.search(rf"\b{words}\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}\b|\b0?{d}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                          rf"{words},?\s+{y}\b", haystack))
 
 
 # --- titles and names ----------------------------------------------------------------------------
@@ -450,9 +513,10 @@ def _tidy(paragraphs: list[str], title: str) -> list[str]:
 
 def _trafilatura(text: str, url: str | None) -> trafilatura.settings.Document | None:
     try:
+        # favor_precision: on NAEB it lifts body F1 from 0.924 to 0.933; short results still go to the fallbacks.
         return trafilatura.bare_extraction(
             text, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            favor_precision=False, favor_recall=False, deduplicate=False,
+            favor_precision=True, favor_recall=False, deduplicate=False,
         )
     except Exception:  # noqa: BLE001 - a crash in the library is treated as "nothing found"
         return None
@@ -513,9 +577,20 @@ def _choose(candidates: list[tuple[str, list[str]]]) -> tuple[str, list[str]]:
         return name, best
     for other_name, other in candidates[1:]:
         words = sum(_words(p) for p in other)
-        if words >= max(2 * best_words, MIN_BODY_WORDS):
+        # A longer fallback must also contain what trafilatura found: else it is some other block
+        # (a caption, a teaser list), not more of the article.
+        if words >= max(2 * best_words, MIN_BODY_WORDS) and _covers(other, best):
             return other_name, other
     return name, best
+
+
+def _covers(longer: list[str], shorter: list[str], share: float = 0.6) -> bool:
+    def grams(paragraphs: list[str]) -> set[tuple[str, ...]]:
+        words = _key(" ".join(paragraphs)).split()
+        return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
+
+    small = grams(shorter)
+    return not small or len(small & grams(longer)) / len(small) >= share
 
 
 # --- the stage -----------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 DICTIONARY_PATH = "docs/data_dictionary.md"
 
@@ -38,3 +41,28 @@ def render(conn: psycopg.Connection, schema: str = "mart") -> str:
             lines.append(f"| `{column}` | {data_type} | {description or '(no comment)'} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _with_db(dsn: str, dbname: str) -> str:
+    params = conninfo_to_dict(dsn)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+def render_fresh(server_dsn: str, schema: str = "mart") -> str:
+    """Render from a new database migrated from sql/ alone, so what a local warehouse has picked up
+    besides the migrations cannot leak into the committed dictionary. Needs CREATEDB on the server."""
+    from pipeline.load.migrate import migrate
+
+    name = f"news_dictionary_{uuid.uuid4().hex[:10]}"
+    admin = _with_db(server_dsn, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    try:
+        dsn = _with_db(server_dsn, name)
+        migrate(dsn)
+        with psycopg.connect(dsn) as conn:
+            return render(conn, schema)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')

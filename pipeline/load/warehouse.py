@@ -302,9 +302,10 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
     )
     counts["mentions"] = conn.execute(
         """
-        insert into core.entity_mentions (article_id, field, start_char, end_char, mention_text, label, entity_id)
+        insert into core.entity_mentions (article_id, field, start_char, end_char, mention_text, label, entity_id,
+                                          ner_label)
         select distinct on (a.article_id, m.field, m.start_char, m.end_char)
-               a.article_id, m.field, m.start_char, m.end_char, m.mention_text, m.label, e.entity_id
+               a.article_id, m.field, m.start_char, m.end_char, m.mention_text, m.label, e.entity_id, m.ner_label
         from staging.entity_mentions m
         join core.articles a using (article_key)
         join core.entities e using (canonical_key)
@@ -329,3 +330,175 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
         params,
     ).rowcount
     return counts
+
+
+# --- web fetching, raw archive and duplicates (issue 3) ---------------------------------------
+
+def store_sources(conn: psycopg.Connection, run_id: int, registry_version: int, sources: Iterable[dict]) -> None:
+    """Mirror sources.yml into core.sources (the file stays the source of truth)."""
+    for source in sources:
+        conn.execute(
+            """
+            insert into core.sources (name, kind, location, enabled, config, registry_version, last_run_id)
+            values (%(name)s, %(kind)s, %(location)s, %(enabled)s, %(config)s, %(version)s, %(run)s)
+            on conflict (name) do update
+               set kind = excluded.kind, location = excluded.location, enabled = excluded.enabled,
+                   config = excluded.config, registry_version = excluded.registry_version,
+                   loaded_at = now(), last_run_id = excluded.last_run_id
+            """,
+            {"name": source["name"], "kind": source["kind"], "location": source.get("url") or source.get("path"),
+             "enabled": source.get("enabled", True), "config": Jsonb(source), "version": registry_version,
+             "run": run_id},
+        )
+
+
+def record_discovered(conn: psycopg.Connection, run_id: int, source: str, candidates: Iterable, found_in: str) -> None:
+    for c in candidates:
+        conn.execute(
+            """
+            insert into raw.discovered_urls (source, url, published_at, title, found_in, last_run_id)
+            values (%s, %s, %s, %s, %s, %s)
+            on conflict (source, url) do update
+               set published_at = coalesce(excluded.published_at, raw.discovered_urls.published_at),
+                   title = coalesce(excluded.title, raw.discovered_urls.title),
+                   last_seen_at = now(), last_run_id = excluded.last_run_id
+            """,
+            (source, c.url, c.published_at, c.title, found_in, run_id),
+        )
+
+
+def archive_fetch(conn: psycopg.Connection, run_id: int, source: str, result, *, body_gzip: bytes | None,
+                  document_id: int | None = None) -> int:
+    """One row of raw.fetches per HTTP response (errors included)."""
+    body = result.body
+    row = conn.execute(
+        """
+        insert into raw.fetches (run_id, source, requested_url, final_url, status, headers, redirects, fetched_at,
+                                 elapsed_ms, attempts, media_type, charset, error_code, error, body_gzip,
+                                 body_sha256, body_bytes, document_id)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        returning fetch_id
+        """,
+        (run_id, source, result.url, result.final_url, result.status, Jsonb(result.headers), result.redirects,
+         result.fetched_at, round(result.elapsed_s * 1000), result.attempts, result.media_type, result.charset,
+         result.error_code, result.error, body_gzip, sha256_hex(body) if body else None,
+         len(body) if body is not None else None, document_id),
+    ).fetchone()
+    return row["fetch_id"]
+
+
+def last_good_fetch(conn: psycopg.Connection, requested_url: str) -> dict | None:
+    """The newest fetch of the URL that gave a document: its validators for a conditional GET."""
+    return conn.execute(
+        """
+        select fetch_id, final_url, headers, document_id from raw.fetches
+        where requested_url = %s and document_id is not null
+        order by fetched_at desc, fetch_id desc limit 1
+        """,
+        (requested_url,),
+    ).fetchone()
+
+
+def create_grouped_batches(conn: psycopg.Connection, run_id: int, groups: Sequence[Sequence[int]],
+                           size: int) -> list[int]:
+    """Like create_batches, but documents of one group (one article) are never split over batches."""
+    ordered, cuts, current = [], [], 0
+    for group in groups:
+        if current and current + len(group) > size:
+            cuts.append(len(ordered))
+            current = 0
+        ordered.extend(group)
+        current += len(group)
+    bounds = [0, *cuts, len(ordered)]
+    batch_ids = []
+    for batch_no, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        if start == end:
+            continue
+        row = conn.execute(
+            """
+            insert into ops.batches (run_id, batch_no, document_ids) values (%s, %s, %s)
+            on conflict (run_id, batch_no) do update set document_ids = excluded.document_ids
+            returning batch_id
+            """,
+            (run_id, len(batch_ids), list(ordered[start:end])),
+        ).fetchone()
+        batch_ids.append(row["batch_id"])
+    conn.execute("delete from ops.batches where run_id = %s and batch_no >= %s", (run_id, len(batch_ids)))
+    return batch_ids
+
+
+def duplicate_candidates(conn: psycopg.Connection, body_sha256: str, bands: Sequence[tuple[int, int]]) -> list[dict]:
+    """Loaded articles with the same body hash or sharing an LSH band, with their signatures."""
+    return conn.execute(
+        """
+        select a.article_id, a.article_key, f.body_sha256, f.minhash
+        from core.article_fingerprints f join core.articles a using (article_id)
+        where f.body_sha256 = %s
+           or f.article_id in (select article_id from core.article_lsh_bands
+                               where (band, band_hash) in (select * from unnest(%s::smallint[], %s::bigint[])))
+        order by a.article_id
+        """,
+        (body_sha256, [b for b, _ in bands], [h for _, h in bands]),
+    ).fetchall()
+
+
+def load_fingerprints_and_duplicates(conn: psycopg.Connection, batch_id: int, run_id: int, bands_of) -> dict:
+    """After load_batch_into_core: signatures of the batch's loaded articles, and duplicate links."""
+    rows = conn.execute(
+        """
+        select distinct on (s.article_key) a.article_id, f.body_sha256, f.minhash, f.article_key
+        from staging.articles s
+        join staging.fingerprints f using (batch_id, document_id)
+        join core.articles a on a.article_key = s.article_key
+        where s.batch_id = %s and s.is_valid
+        order by s.article_key, s.document_id
+        """,
+        (batch_id,),
+    ).fetchall()
+    for row in rows:
+        conn.execute(
+            """
+            insert into core.article_fingerprints (article_id, body_sha256, minhash) values (%s, %s, %s)
+            on conflict (article_id) do update set body_sha256 = excluded.body_sha256, minhash = excluded.minhash
+            """,
+            (row["article_id"], row["body_sha256"], row["minhash"]),
+        )
+        conn.execute("delete from core.article_lsh_bands where article_id = %s", (row["article_id"],))
+        bands = bands_of(row["minhash"])
+        with conn.cursor().copy("copy core.article_lsh_bands (article_id, band, band_hash) from stdin") as copy:
+            for band, band_hash in bands:
+                copy.write_row((row["article_id"], band, band_hash))
+    linked = conn.execute(
+        """
+        insert into core.article_duplicates (document_id, article_id, duplicate_key, method, similarity, last_run_id)
+        select d.document_id, a.article_id, d.duplicate_key, d.method, d.similarity, %s
+        from staging.duplicates d join core.articles a on a.article_key = d.canonical_key
+        where d.batch_id = %s
+        on conflict (document_id) do update
+           set article_id = excluded.article_id, duplicate_key = excluded.duplicate_key, method = excluded.method,
+               similarity = excluded.similarity, last_run_id = excluded.last_run_id
+        """,
+        (run_id, batch_id),
+    ).rowcount
+    return {"fingerprints": len(rows), "duplicates_linked": linked}
+
+
+def clear_web_staging(conn: psycopg.Connection, batch_ids: Sequence[int]) -> None:
+    for table in ("fingerprints", "duplicates"):
+        conn.execute(f"delete from staging.{table} where batch_id = any(%s)", (list(batch_ids),))
+
+
+def fetched_urls(conn: psycopg.Connection, document_ids: Sequence[int]) -> dict[int, set[str]]:
+    """document_id -> URLs it was fetched as (requested and final), for documents from the web."""
+    urls: dict[int, set[str]] = {}
+    for row in conn.execute(
+        "select document_id, requested_url, final_url from raw.fetches where document_id = any(%s)",
+        (list(document_ids),),
+    ):
+        urls.setdefault(row["document_id"], set()).update((row["requested_url"], row["final_url"]))
+    return urls
+
+
+def existing_article_keys(conn: psycopg.Connection, keys: Sequence[str]) -> set[str]:
+    return {row["article_key"] for row in conn.execute(
+        "select article_key from core.articles where article_key = any(%s)", (list(keys),))}

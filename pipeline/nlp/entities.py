@@ -1,105 +1,78 @@
 """Entity mentions from a spaCy Doc: cleaned spans, fixed labels and canonical names.
 
-Canonicalisation, in order: the curated alias table (aliases.csv; transliterations, acronyms),
-then within the article a short form resolves to the full name that ends with it (Lavrov ->
-Sergei Lavrov), then a surname known from the alias table (Assad -> Bashar al-Assad).
+Cleanup here (needs the Doc); canonicalisation in pipeline.nlp.resolve (needs only the cleaned
+mentions, so the warehouse can redo it after the alias table changes).
 """
 
 from __future__ import annotations
 
-import csv
-import functools
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
+from pipeline.nlp.resolve import (  # noqa: F401  (re-exported for callers and tests)
+    ALIASES_PATH, ENTITY_TYPES, Alias, AliasTable, canonical_key, entity_key, load_aliases, normalise_name,
+    read_alias_rows, resolve_article, surname,
+)
 from pipeline.records import EntityMention
 
-ALIASES_PATH = Path(__file__).with_name("aliases.csv")
-ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+ENTITY_LABELS = frozenset(ENTITY_TYPES)
 # Words that precede a name without being part of it ("Foreign Minister Sergei Lavrov").
 TITLE_WORDS = frozenset({
     "the", "a", "an", "mr", "mrs", "ms", "dr", "sir", "president", "minister", "prime", "foreign", "defense",
     "defence", "secretary", "general", "chancellor", "king", "queen", "prince", "senator", "sen", "rep",
     "representative", "governor", "gov", "mayor", "spokesman", "spokeswoman", "spokesperson", "ambassador",
     "counterpart", "chief", "director", "commander", "leader", "deputy", "vice", "state", "premier",
+    "finance", "interior",
 })
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "–": "-", "—": "-", "‐": "-"})
-
-
-@dataclass(frozen=True)
-class Alias:
-    canonical_name: str
-    entity_type: str
-    wikidata_id: str | None
-
-
-def normalise_name(name: str) -> str:
-    """Comparison form: accents, case, dots and spacing do not matter ("U.S." == "US")."""
-    text = unicodedata.normalize("NFKD", name.translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace(".", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@functools.lru_cache(maxsize=4)
-def load_aliases(path: Path = ALIASES_PATH) -> dict[str, Alias]:
-    aliases: dict[str, Alias] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            aliases[normalise_name(row["alias"])] = Alias(
-                row["canonical_name"].strip(), row["entity_type"].strip(), (row.get("wikidata_id") or "").strip() or None
-            )
-    return aliases
+_POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
+# "South America" is not America: a known one-word name after one of these is part of a region.
+_REGION_WORDS = frozenset({"north", "south", "east", "west", "central", "latin", "northern", "southern", "eastern",
+                           "western"})
+# A title word that is the head of an organisation's name ("Defense Ministry") is kept.
+_ORG_HEADS = frozenset({"ministry", "department", "office", "council", "committee", "agency", "army", "forces",
+                        "force", "party", "court", "command", "guard", "guards", "corps", "bank", "union",
+                        "group", "house", "senate", "university", "institute", "service"})
 
 
 def ruler_patterns(tokenizer, path: Path = ALIASES_PATH) -> list[dict]:
     """Patterns for every alias so spaCy labels and bounds known names right. Acronyms match
     their exact spelling ("IS", never the verb "is"); names match in any case ("Islamic state")."""
     patterns = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            alias = row["alias"].strip()
-            words = [t.text for t in tokenizer(alias)]
-            exact = alias.replace(".", "").isupper()
-            patterns.append({"label": row["entity_type"],
-                             "pattern": [{"ORTH": w} if exact else {"LOWER": w.lower()} for w in words]})
+    for alias, _, entity_type, _ in read_alias_rows(path):
+        alias = alias.strip()
+        words = [t.text for t in tokenizer(alias)]
+        exact = alias.replace(".", "").isupper()
+        patterns.append({"label": entity_type.strip(),
+                         "pattern": [{"ORTH": w} if exact else {"LOWER": w.lower()} for w in words]})
     return patterns
 
 
-@functools.lru_cache(maxsize=4)
-def _surnames(path: Path = ALIASES_PATH) -> dict[str, Alias]:
-    """Last names of curated people that belong to exactly one of them."""
-    seen: dict[str, set[Alias]] = {}
-    for alias in load_aliases(path).values():
-        if alias.entity_type == "PERSON":
-            surname = _surname(alias.canonical_name)
-            seen.setdefault(surname, set()).add(alias)
-    return {surname: next(iter(found)) for surname, found in seen.items() if len(found) == 1}
-
-
 def _surname(name: str) -> str:
-    last = normalise_name(name).split(" ")[-1]
-    return re.sub(r"^(al|el|ad|as|ash|at|bin|ibn)-", "", last)
-
-
-def canonical_key(entity_type: str, canonical_name: str) -> str:
-    return f"{entity_type}:{normalise_name(canonical_name)}"
+    return surname(name)
 
 
 # --- span cleanup -------------------------------------------------------------------------------
 
-def _clean_span(span: Span) -> Span | None:
+def _clean_span(span: Span, label: str | None = None) -> Span | None:
     """Trim titles, articles and possessives; None when nothing name-like is left."""
     start, end = span.start, span.end
     doc = span.doc
     while start < end and (doc[start].lower_.rstrip(".") in TITLE_WORDS or doc[start].is_punct):
+        # "Defense Ministry", "State Department": here the title word is part of the name.
+        if label not in (None, "PERSON") and end - start > 1 and doc[start].lower_ != "the" \
+                and doc[end - 1].lower_ in _ORG_HEADS:
+            break
         start += 1
-    while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or doc[end - 1].is_punct):
+    # "Trump's years": the name is the possessor when only lower-case words follow.
+    for i in range(start + 1, end - 1):
+        if doc[i].lower_ in _POSSESSIVES and all(t.is_lower for t in doc[i + 1:end]):
+            end = i
+            break
+    while end > start and (doc[end - 1].lower_ in _POSSESSIVES or doc[end - 1].is_punct):
         end -= 1
     if start >= end:
         return None
@@ -109,10 +82,12 @@ def _clean_span(span: Span) -> Span | None:
     return cleaned
 
 
-def _split_known_names(span: Span, aliases: dict[str, Alias]) -> list[tuple[Span, str]]:
-    """A span that holds known names back to back ("Russian Federation Sergey Lavrov") is split."""
+def _split_known_names(span: Span, label: str, aliases: AliasTable) -> list[tuple[Span, str]]:
+    """A span that holds known names back to back ("Russian Federation Sergey Lavrov", "Russia
+    Lavrov") is split; a one-word rest keeps the model's label and is resolved later."""
     doc = span.doc
     found: list[tuple[Span, str]] = []
+    rest: list[int] = []
     i = span.start
     while i < span.end:
         match = None
@@ -125,21 +100,24 @@ def _split_known_names(span: Span, aliases: dict[str, Alias]) -> list[tuple[Span
             found.append(match)
             i = match[0].end
         else:
+            rest.append(i)
             i += 1
     covered = sum(len(s) for s, _ in found)
     if found and (len(found) > 1 or covered < len(span)) and covered >= len(span) - 1:
-        return found
+        if rest and doc[rest[0]].is_alpha and doc[rest[0]].text[:1].isupper() \
+                and doc[rest[0]].lower_ not in TITLE_WORDS:
+            found.append((doc[rest[0]:rest[0] + 1], label))
+        return sorted(found, key=lambda f: f[0].start)
     return []
 
 
-def _strip_compound_suffix(span: Span, aliases: dict[str, Alias]) -> Span:
-    """ "U.S.-led" names the U.S.: keep the known name before a hyphenated modifier."""
-    for token in span:
-        if token.text == "-" and token.i > span.start:
-            head = span.doc[span.start:token.i]
-            if normalise_name(head.text) in aliases:
-                return head
-    return span
+def _strip_compound_suffix(span: Span, aliases: AliasTable) -> tuple[int, int] | None:
+    """ "U.S.-led" names the U.S.: keep the known name before a hyphenated modifier, also when the
+    tokenizer kept it as one token."""
+    match = re.match(r"^(.+?)-[a-z][\w-]*$", span.text)
+    if match and normalise_name(match.group(1)) in aliases:
+        return span.start_char, span.start_char + len(match.group(1))
+    return None
 
 
 @dataclass
@@ -151,25 +129,51 @@ class _Draft:
     field: str
 
 
-def _drafts(doc: Doc, field: str, aliases: dict[str, Alias]) -> list[_Draft]:
+def _compound_heads(doc: Doc, aliases: AliasTable) -> list[_Draft]:
+    """Known names at the head of a hyphenated modifier the model did not tag ("U.S.-led")."""
     drafts = []
-    for ent in doc.ents:
-        if ent.label_ not in ENTITY_LABELS:
+    for token in doc:
+        if token.ent_type_ or "-" not in token.text:
             continue
-        cleaned = _clean_span(ent)
-        if cleaned is None:
-            continue
-        cleaned = _strip_compound_suffix(cleaned, aliases)
-        pieces = _split_known_names(cleaned, aliases) or [(cleaned, ent.label_)]
-        for piece, label in pieces:
-            piece = _clean_span(piece) or piece
-            alias = aliases.get(normalise_name(piece.text))
-            drafts.append(_Draft(piece.text, piece.start_char, piece.end_char,
-                                 alias.entity_type if alias else label, field))
+        match = re.match(r"^([A-Z].*?)-[a-z][\w-]*$", token.text)
+        head = match.group(1) if match else ""
+        # Short heads must be written in capitals: "US-led" names the US, "Us-" does not.
+        alias = aliases.get(normalise_name(head)) if head and (len(head) > 4 or head.replace(".", "").isupper()) \
+            else None
+        if alias:
+            drafts.append(_Draft(match.group(1), token.idx, token.idx + len(match.group(1)), alias.entity_type, ""))
     return drafts
 
 
-def _anchor_title_drafts(title: list[_Draft], body: list[_Draft], aliases: dict[str, Alias]) -> list[_Draft]:
+def _drafts(doc: Doc, field: str, aliases: AliasTable) -> list[_Draft]:
+    drafts = []
+    for draft in _compound_heads(doc, aliases):
+        draft.field = field
+        drafts.append(draft)
+    for ent in doc.ents:
+        if ent.label_ not in ENTITY_LABELS:
+            continue
+        if len(ent) == 1 and ent.start > 0 and doc[ent.start - 1].lower_ in _REGION_WORDS \
+                and doc[ent.start - 1].text[:1].isupper():
+            continue
+        cleaned = _clean_span(ent, ent.label_)
+        if cleaned is None:
+            continue
+        head = _strip_compound_suffix(cleaned, aliases)
+        if head:
+            text = doc.text[head[0]:head[1]]
+            drafts.append(_Draft(text, head[0], head[1], aliases[normalise_name(text)].entity_type, field))
+            continue
+        pieces = _split_known_names(cleaned, ent.label_, aliases) or [(cleaned, ent.label_)]
+        for piece, label in pieces:
+            piece = _clean_span(piece, label) or piece
+            alias = aliases.get(normalise_name(piece.text))
+            drafts.append(_Draft(piece.text, piece.start_char, piece.end_char,
+                                 alias.entity_type if alias else label, field))
+    return sorted(drafts, key=lambda d: d.start)
+
+
+def _anchor_title_drafts(title: list[_Draft], body: list[_Draft], aliases: AliasTable) -> list[_Draft]:
     """Headline capitals mislead NER ("Lavrov Vow", "Liaise With"): keep only the longest part of a
     title mention that the body or the alias table confirms as a name."""
     known = {normalise_name(d.text): d.label for d in body}
@@ -191,48 +195,41 @@ def _anchor_title_drafts(title: list[_Draft], body: list[_Draft], aliases: dict[
     return anchored
 
 
-def _resolve(drafts: Sequence[_Draft], aliases: dict[str, Alias]) -> list[EntityMention]:
-    """Canonical names: alias table, then the article's own full names, then curated surnames."""
-    full_people: dict[str, str] = {}
-    for d in drafts:
-        alias = aliases.get(normalise_name(d.text))
-        name = alias.canonical_name if alias else d.text
-        if (alias.entity_type if alias else d.label) == "PERSON" and " " in name:
-            surname = _surname(name)
-            if len(name) > len(full_people.get(surname, "")):
-                full_people[surname] = name
-    surnames = _surnames()
-    mentions = []
-    for d in drafts:
-        alias = aliases.get(normalise_name(d.text))
-        if alias:
-            name, label = alias.canonical_name, alias.entity_type
-        elif " " not in d.text.strip() and _surname(d.text) in full_people and d.label in {"PERSON", "ORG", "NORP", "GPE"}:
-            name, label = full_people[_surname(d.text)], "PERSON"
-        elif " " not in d.text.strip() and _surname(d.text) in surnames and d.label in {"PERSON", "ORG", "NORP"}:
-            known = surnames[_surname(d.text)]
-            name, label = known.canonical_name, known.entity_type
-        else:
-            name, label = d.text, d.label
-        final = aliases.get(normalise_name(name))
-        if final:
-            name, label = final.canonical_name, final.entity_type
-        mentions.append((d.field, EntityMention(d.text, d.start, d.end, label, name, canonical_key(label, name))))
-    return mentions
+def _untagged_short_forms(doc: Doc, field: str, known: list[_Draft]) -> list[_Draft]:
+    """The model sometimes leaves a surname untagged ("Lavrov about the possibility..."); once the
+    article names the person in full, the bare surname is that person wherever it stands."""
+    surnames = {d.text.split()[-1] for d in known if d.label == "PERSON" and len(d.text.split()) >= 2}
+    taken = {(d.start, d.end) for d in known if d.field == field}
+    found = []
+    for token in doc:
+        if token.text in surnames and not token.ent_type_ and token.pos_ == "PROPN" \
+                and (token.idx, token.idx + len(token.text)) not in taken:
+            found.append(_Draft(token.text, token.idx, token.idx + len(token.text), "PERSON", field))
+    return found
 
 
-def extract_article_mentions(title_doc: Doc | None, body_doc: Doc) -> tuple[list[EntityMention], list[EntityMention]]:
-    """(title mentions, body mentions) of one article, canonicalised together."""
-    aliases = load_aliases()
-    body = _drafts(body_doc, "body", aliases)
-    title = _anchor_title_drafts(_drafts(title_doc, "title", aliases), body, aliases) if title_doc is not None else []
-    resolved = _resolve(body + title, aliases)
-    return ([m for f, m in resolved if f == "title"], [m for f, m in resolved if f == "body"])
+def extract_article_mentions(
+    title_doc: Doc | None, body_doc: Doc, aliases: AliasTable | None = None
+) -> tuple[list[EntityMention], list[EntityMention]]:
+    """(title mentions, body mentions) of one article, canonicalised together. The cleanup uses the
+    curated table; resolution uses `aliases` (e.g. the warehouse's table) when given."""
+    curated = load_aliases()
+    body = _drafts(body_doc, "body", curated)
+    title = _anchor_title_drafts(_drafts(title_doc, "title", curated), body, curated) if title_doc is not None else []
+    body = sorted(body + _untagged_short_forms(body_doc, "body", body), key=lambda d: d.start)
+    if title_doc is not None:
+        title = sorted(title + _untagged_short_forms(title_doc, "title", body + title), key=lambda d: d.start)
+    drafts = body + title
+    resolved = resolve_article([(d.text, d.label) for d in drafts], aliases or curated)
+    mentions = [(d.field, EntityMention(d.text, d.start, d.end, r.entity_type, r.canonical_name, r.canonical_key,
+                                        ner_label=d.label))
+                for d, r in zip(drafts, resolved)]
+    return ([m for f, m in mentions if f == "title"], [m for f, m in mentions if f == "body"])
 
 
-def extract_mentions(doc: Doc) -> list[EntityMention]:
+def extract_mentions(doc: Doc, aliases: AliasTable | None = None) -> list[EntityMention]:
     """Mentions of a single text (no title), for the command line and tests."""
-    return extract_article_mentions(None, doc)[1]
+    return extract_article_mentions(None, doc, aliases)[1]
 
 
 def mentions_by_person(mentions: Iterable[EntityMention]) -> list[EntityMention]:

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from pipeline import config
+from pipeline import config, stages
 from pipeline.load import embedded
 from pipeline.load.migrate import migrate
 
@@ -87,3 +87,25 @@ def table_counts(dsn: str) -> dict[str, int]:
             (list(DATA_SCHEMAS),),
         ).fetchall()
         return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+
+
+def process_batches(dsn: str, batch_ids) -> None:
+    """Every batch through the stages the DAG's mapped tasks run, in their order."""
+    for batch_id in batch_ids:
+        stages.extract_batch(dsn, batch_id)
+        stages.analyse_batch(dsn, batch_id)
+        stages.validate_batch(dsn, batch_id)
+        stages.load_batch(dsn, batch_id)
+
+
+def run_pipeline(dsn: str, seed_dir: Path, dag_run_id: str) -> int:
+    """One news_ingest run over a seed folder, without a scheduler; returns the ops run id."""
+    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=dag_run_id)
+    process_batches(dsn, stages.ingest_seed_directory(dsn, run_id, seed_dir))
+    stages.end_run(dsn, run_id)
+    return run_id
+
+
+def query(dsn: str, sql: str, *args) -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(sql, args).fetchall()

@@ -5,27 +5,15 @@ from __future__ import annotations
 import shutil
 from datetime import date
 
-import psycopg
 import pytest
 
 from pipeline import stages
-from tests.conftest import SEEDS, table_counts, truncate_all
+from tests.conftest import SEEDS, query, run_pipeline, table_counts, truncate_all
 
 MOSCOW_TIMES_001 = ("https://www.themoscowtimes.com/2015/05/21/"
                     "russias-putin-lavrov-vow-to-assist-in-iraqs-fight-against-islamic-state-a46749")
 MOSCOW_TIMES_002 = ("https://www.themoscowtimes.com/2015/09/30/"
                     "russia-ready-to-liaise-with-us-coalition-on-syria-strikes-lavrov-a49965")
-
-
-def run_pipeline(dsn: str, seed_dir, dag_run_id: str) -> int:
-    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=dag_run_id)
-    for batch_id in stages.ingest_seed_directory(dsn, run_id, seed_dir):
-        stages.extract_batch(dsn, batch_id)
-        stages.analyse_batch(dsn, batch_id)
-        stages.validate_batch(dsn, batch_id)
-        stages.load_batch(dsn, batch_id)
-    stages.end_run(dsn, run_id)
-    return run_id
 
 
 def add_bad_files(seed_dir) -> None:
@@ -46,11 +34,6 @@ def loaded(tmp_path_factory, warehouse_dsn):
     add_bad_files(seed_dir)
     run_pipeline(warehouse_dsn, seed_dir, "run-1")
     return warehouse_dsn, seed_dir
-
-
-def query(dsn, sql, *args):
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def test_exactly_the_five_seed_articles_are_loaded(loaded):

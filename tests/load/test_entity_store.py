@@ -11,27 +11,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipeline import stages
 from pipeline.load import entity_store
 from pipeline.nlp.resolve import read_alias_rows
-from tests.conftest import SEEDS, truncate_all
+from tests.conftest import SEEDS, query, run_pipeline, truncate_all
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_pipeline(dsn: str, seed_dir, dag_run_id: str) -> None:
-    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=dag_run_id)
-    for batch_id in stages.ingest_seed_directory(dsn, run_id, seed_dir):
-        stages.extract_batch(dsn, batch_id)
-        stages.analyse_batch(dsn, batch_id)
-        stages.validate_batch(dsn, batch_id)
-        stages.load_batch(dsn, batch_id)
-    stages.end_run(dsn, run_id)
-
-
-def query(dsn, sql, *args):
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def execute(dsn, sql, *args):

@@ -19,7 +19,7 @@ import pytest
 from pipeline import stages
 from pipeline.config import settings
 from pipeline.sources.web import archived_page
-from tests.conftest import REPO
+from tests.conftest import REPO, process_batches
 from tests.sources import httpd
 from tests.sources.httpd import send
 
@@ -120,12 +120,8 @@ sources:
 def run(dsn: str, cfg, run_name: str) -> int:
     run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=run_name, data_interval_start=INTERVAL[0],
                               data_interval_end=INTERVAL[1])
-    for batch_id in stages.discover_documents(dsn, run_id, cfg=cfg, data_interval_start=INTERVAL[0],
-                                              data_interval_end=INTERVAL[1]):
-        stages.extract_batch(dsn, batch_id)
-        stages.analyse_batch(dsn, batch_id)
-        stages.validate_batch(dsn, batch_id)
-        stages.load_batch(dsn, batch_id)
+    process_batches(dsn, stages.discover_documents(dsn, run_id, cfg=cfg, data_interval_start=INTERVAL[0],
+                                                   data_interval_end=INTERVAL[1]))
     stages.end_run(dsn, run_id)
     return run_id
 

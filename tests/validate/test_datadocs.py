@@ -14,22 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipeline import stages
 from pipeline.validate import datadocs
-from tests.conftest import REPO, SEEDS, truncate_all
+from tests.conftest import REPO, SEEDS, run_pipeline, truncate_all
 
 SUITES = ("articles", "entity_mentions", "quotes")
-
-
-def run_stages(dsn: str, seed_dir: Path, dag_run_id: str) -> int:
-    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=dag_run_id)
-    for batch_id in stages.ingest_seed_directory(dsn, run_id, seed_dir):
-        stages.extract_batch(dsn, batch_id)
-        stages.analyse_batch(dsn, batch_id)
-        stages.validate_batch(dsn, batch_id)
-        stages.load_batch(dsn, batch_id)
-    stages.end_run(dsn, run_id)
-    return run_id
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +29,9 @@ def site(tmp_path_factory, warehouse_dsn):
     docs = tmp_path_factory.mktemp("docs") / "data_docs"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NEWS_DATA_DOCS_DIR", str(docs))
-        first = run_stages(warehouse_dsn, seed_dir, "docs-run-1")
+        first = run_pipeline(warehouse_dsn, seed_dir, "docs-run-1")
         (seed_dir / "904_stub.md").write_text("# Stub headline\n\nToo short to be an article.\n")
-        latest = run_stages(warehouse_dsn, seed_dir, "docs-run-2")
+        latest = run_pipeline(warehouse_dsn, seed_dir, "docs-run-2")
     return {"dsn": warehouse_dsn, "dir": docs, "first": first, "latest": latest}
 
 

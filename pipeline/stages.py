@@ -325,7 +325,7 @@ def load_batch(dsn: str, batch_id: int) -> int:
             raise RuntimeError(f"batch {batch_id} has not been validated; refusing to load it")
         with conn.transaction():
             counts = warehouse.load_batch_into_core(conn, batch_id, run_id=batch["run_id"],
-                                                    nlp_model=nlp_model_name())
+                                                    nlp_model=batch["nlp_model"])
             counts |= warehouse.load_fingerprints_and_duplicates(conn, batch_id, batch["run_id"], dedup.bands)
             # Canonical ids from the warehouse alias table, which data engineers may have extended.
             counts["entities"] = entity_store.resolve_batch_articles(conn, batch_id)
@@ -343,7 +343,6 @@ def end_run(dsn: str, run_id: int) -> dict:
                                                           (run_id,))]
         if status == "success":
             warehouse.clear_staging(conn, batch_ids)
-            warehouse.clear_web_staging(conn, batch_ids)
         warehouse.finish_run(conn, run_id, status=status, counts=counts)
     datadocs.refresh_after_run(dsn)  # failed runs too: their validation results matter most
     if status != "success":

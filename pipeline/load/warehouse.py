@@ -121,7 +121,11 @@ def create_batches(conn: psycopg.Connection, run_id: int, document_ids: Sequence
 
 
 def batch_info(conn: psycopg.Connection, batch_id: int) -> dict:
-    row = conn.execute("select * from ops.batches where batch_id = %s", (batch_id,)).fetchone()
+    # With the run's model, so the load task need not load spaCy just to name it.
+    row = conn.execute(
+        "select b.*, r.nlp_model from ops.batches b join ops.runs r using (run_id) where b.batch_id = %s",
+        (batch_id,),
+    ).fetchone()
     if row is None:
         raise LookupError(f"batch {batch_id} does not exist")
     return row
@@ -177,8 +181,12 @@ def set_validity(conn: psycopg.Connection, table: str, batch_id: int, key_column
     )
 
 
+# Every per-batch work table; a run that loaded all its batches empties its rows from each.
+STAGING_TABLES = ("articles", "entity_mentions", "quotes", "fingerprints", "duplicates")
+
+
 def clear_staging(conn: psycopg.Connection, batch_ids: Sequence[int]) -> None:
-    for table in ("articles", "entity_mentions", "quotes"):
+    for table in STAGING_TABLES:
         conn.execute(f"delete from staging.{table} where batch_id = any(%s)", (list(batch_ids),))
 
 
@@ -481,11 +489,6 @@ def load_fingerprints_and_duplicates(conn: psycopg.Connection, batch_id: int, ru
         (run_id, batch_id),
     ).rowcount
     return {"fingerprints": len(rows), "duplicates_linked": linked}
-
-
-def clear_web_staging(conn: psycopg.Connection, batch_ids: Sequence[int]) -> None:
-    for table in ("fingerprints", "duplicates"):
-        conn.execute(f"delete from staging.{table} where batch_id = any(%s)", (list(batch_ids),))
 
 
 def fetched_urls(conn: psycopg.Connection, document_ids: Sequence[int]) -> dict[int, set[str]]:

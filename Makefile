@@ -45,6 +45,7 @@ migrate: install
 airflow-db: install
 	@mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
+	$(BIN)/airflow pools import dags/pools.json >> $(AIRFLOW_HOME)/db-migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/db-migrate.log; exit 1)
 
 dags-test: install
 	$(BIN)/airflow dags test news_ingest > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
@@ -54,7 +55,7 @@ dags-test: install
 summary: install
 	@$(BIN)/python -m pipeline summary
 
-airflow-standalone: install warehouse-start migrate ## the full Airflow UI on http://127.0.0.1:8080
+airflow-standalone: install warehouse-start migrate airflow-db ## the full Airflow UI on http://127.0.0.1:8080
 	AIRFLOW_CONN_WAREHOUSE="$$($(BIN)/python -m pipeline warehouse dsn)" $(BIN)/airflow standalone
 
 datadocs: install warehouse-start ## render the GX Data Docs from the warehouse and print index.html

@@ -4,6 +4,8 @@
 set -euo pipefail
 
 airflow db migrate
+# The pools the tasks use (one fetching run at a time, parses per core); re-importing updates them.
+airflow pools import /opt/airflow/dags/pools.json
 
 if airflow users list --output plain 2>/dev/null | awk '{print $2}' | grep -qx "$AIRFLOW_ADMIN_USER"; then
     echo "admin user $AIRFLOW_ADMIN_USER exists"

@@ -40,6 +40,12 @@ class Settings:
     max_bad_fraction: float
     min_bad_to_fail: int
     spacy_model: str | None
+    # Event-driven ingestion and daily intervals (issue 6).
+    inbox_dir: Path = PROJECT_ROOT / "inbox"  # NEWS_INBOX_DIR: files dropped here are ingested on arrival
+    inbox_poke_s: float = 5.0  # NEWS_INBOX_POKE_S: how often the inbox trigger looks
+    inbox_settle_s: float = 2.0  # NEWS_INBOX_SETTLE_S: a file unchanged this long is complete
+    refetch_after_hours: float = 24.0  # NEWS_REFETCH_AFTER_HOURS: re-fetch pages fetched longer ago (0: never)
+    refetch_window_days: float = 3.0  # NEWS_REFETCH_WINDOW_DAYS: ...while first fetched within this many days
     # Web fetching (issue 3). Off by default: `make run` reads the seeds only and never touches the network.
     fetch_enabled: bool = False  # NEWS_FETCH=1
     sources_file: Path = PROJECT_ROOT / "sources.yml"  # NEWS_SOURCES
@@ -53,6 +59,7 @@ class Settings:
     fetch_max_urls: int = 1000  # NEWS_FETCH_MAX_URLS: per source and run
     # NEWS_FETCH_ALLOW_PRIVATE: comma-separated hosts/IPs/networks exempt from the private-address guard.
     fetch_allow_private: tuple[str, ...] = ()
+    extract_workers: int = 0  # NEWS_EXTRACT_WORKERS: processes extracting HTML per task; 0: one per CPU
 
 
 def _bool_env(name: str, default: bool) -> bool:
@@ -79,6 +86,11 @@ def settings() -> Settings:
         # so one bad file in a small batch is quarantined without failing the run.
         min_bad_to_fail=_int_env("NEWS_MIN_BAD_TO_FAIL", 3),
         spacy_model=os.environ.get("SPACY_MODEL") or None,
+        inbox_dir=Path(os.environ.get("NEWS_INBOX_DIR") or PROJECT_ROOT / "inbox"),
+        inbox_poke_s=_float_env("NEWS_INBOX_POKE_S", 5.0),
+        inbox_settle_s=_float_env("NEWS_INBOX_SETTLE_S", 2.0),
+        refetch_after_hours=_float_env("NEWS_REFETCH_AFTER_HOURS", 24.0),
+        refetch_window_days=_float_env("NEWS_REFETCH_WINDOW_DAYS", 3.0),
         fetch_enabled=_bool_env("NEWS_FETCH", False),
         sources_file=Path(os.environ.get("NEWS_SOURCES") or PROJECT_ROOT / "sources.yml"),
         fetch_user_agent=os.environ.get("NEWS_FETCH_USER_AGENT", "").strip() or None,
@@ -91,6 +103,7 @@ def settings() -> Settings:
         fetch_max_urls=_int_env("NEWS_FETCH_MAX_URLS", 1000),
         fetch_allow_private=tuple(p.strip() for p in os.environ.get("NEWS_FETCH_ALLOW_PRIVATE", "").split(",")
                                   if p.strip()),
+        extract_workers=_int_env("NEWS_EXTRACT_WORKERS", 0),
     )
 
 

@@ -6,7 +6,7 @@ Stages are plain functions over these records; I/O (files, HTTP, Postgres) lives
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,7 @@ class RawDocument:
     uri: str
     content: bytes
     media_type: str = "text/plain"
+    arrived_at: datetime | None = None  # files: when they reached the folder; web pages: None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -18,12 +18,16 @@ from pipeline.config import Settings, settings
 from pipeline.extract import dedup
 from pipeline.extract.articles import article_key, content_hash, detect_language, word_count
 from pipeline.load import entity_store, warehouse
-from pipeline.records import ParsedArticle, RejectedDocument
-from pipeline.sources import seeds
+from pipeline.records import ParsedArticle, RawDocument, RejectedDocument
+from pipeline.sources import inbox, seeds
 from pipeline.validate import datadocs, suites
 
 log = logging.getLogger(__name__)
 SEED_SOURCE = "seeds"
+INBOX_SOURCE = "inbox"
+FILE_SOURCES = (SEED_SOURCE, INBOX_SOURCE)
+SCOPES = ("all", "interval", "pending")
+PENDING_MARGIN = timedelta(hours=1)
 
 
 class BatchRejected(RuntimeError):
@@ -68,28 +72,70 @@ def _preview(path: Path, limit: int = 240) -> str:
         return repr(handle.read(limit))
 
 
-def _store_seed_documents(conn, run_id: int, seed_dir: Path, cfg: Settings) -> list[int]:
-    """Store readable seed files in raw.documents; quarantine unreadable ones. Returns document ids."""
-    if not seed_dir.is_dir():
-        raise FileNotFoundError(f"seed directory {seed_dir} does not exist")
+def _file_document(path: Path, source: str, cfg: Settings) -> RawDocument:
+    document = seeds.read_seed_file(path, source=source, max_bytes=cfg.max_document_bytes)
+    seeds.decode_text(document.content)  # rejects unreadable text here, before it is stored
+    arrived = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return replace(document, arrived_at=arrived)
+
+
+def _store_file_documents(conn, run_id: int, source: str, paths: list[Path], cfg: Settings) -> list[int]:
+    """Store readable files in raw.documents; quarantine unreadable ones. Returns document ids."""
     accepted = []
-    for path in seeds.list_seed_files(seed_dir):
+    for path in paths:
         try:
-            document = seeds.read_seed_file(path, source=SEED_SOURCE, max_bytes=cfg.max_document_bytes)
-            seeds.decode_text(document.content)
+            accepted.append(_file_document(path, source, cfg))
         except RejectedDocument as rejected:
             digest = _file_sha256(path)
             log.warning("quarantined %s: %s", path.name, rejected.reason)
             warehouse.quarantine(
-                conn, run_id=run_id, stage="discover", source=SEED_SOURCE,
-                record_key=f"{SEED_SOURCE}:{path.name}:{digest}", reason_code=rejected.code,
+                conn, run_id=run_id, stage="discover", source=source,
+                record_key=f"{source}:{path.name}:{digest}", reason_code=rejected.code,
                 reason=rejected.reason,
                 record={"path": str(path), "byte_size": path.stat().st_size, "sha256": digest,
                         "head": _preview(path)},
             )
-            continue
-        accepted.append(document)
     return warehouse.store_raw_documents(conn, run_id, accepted)
+
+
+def _seed_files(seed_dir: Path) -> list[Path]:
+    if not seed_dir.is_dir():
+        raise FileNotFoundError(f"seed directory {seed_dir} does not exist")
+    return seeds.list_seed_files(seed_dir)
+
+
+def _modified_in(paths: list[Path], start: datetime, end: datetime | None = None) -> list[Path]:
+    lower, upper = start.timestamp(), end.timestamp() if end else float("inf")
+    return [p for p in paths if lower <= p.stat().st_mtime < upper]
+
+
+def _file_documents_in_scope(conn, run_id: int, seed_dir: Path, cfg: Settings, scope: str,
+                             start: datetime | None, end: datetime | None) -> list[int]:
+    """Store the files a run reads and return the ids of the file documents it processes:
+    all: every file present (manual runs, `make run`);
+    interval: files that arrived in [start, end) (scheduled and backfill runs), from the warehouse,
+      so a rerun of the interval reads the same documents even after the files are gone;
+    pending: inbox documents that no successful run has processed (inbox events)."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
+    if scope == "interval" and start is None:
+        scope = "all"  # a run without a data interval (asset-triggered) has no arrival window
+    seed_files, inbox_files = _seed_files(seed_dir), inbox.inbox_files(cfg.inbox_dir)
+    if scope == "interval":
+        seed_files, inbox_files = _modified_in(seed_files, start, end), _modified_in(inbox_files, start, end)
+    elif scope == "pending":
+        # Files older than the newest stored arrival (less a margin for clock steps) are stored already.
+        newest = warehouse.latest_arrival(conn, INBOX_SOURCE)
+        seed_files = []
+        if newest is not None:
+            inbox_files = _modified_in(inbox_files, newest - PENDING_MARGIN)
+    ids = _store_file_documents(conn, run_id, SEED_SOURCE, seed_files, cfg)
+    ids += _store_file_documents(conn, run_id, INBOX_SOURCE, inbox_files, cfg)
+    if scope == "interval":
+        return warehouse.documents_arrived(conn, FILE_SOURCES, start, end)
+    if scope == "pending":
+        return warehouse.unprocessed_documents(conn, INBOX_SOURCE)
+    return list(dict.fromkeys(ids))
 
 
 def ingest_seed_directory(dsn: str, run_id: int, seed_dir: Path | None = None, cfg: Settings | None = None) -> list[int]:
@@ -97,28 +143,54 @@ def ingest_seed_directory(dsn: str, run_id: int, seed_dir: Path | None = None, c
     cfg = cfg or settings()
     seed_dir = Path(seed_dir or cfg.seed_dir)
     with warehouse.connect(dsn) as conn:
-        document_ids = _store_seed_documents(conn, run_id, seed_dir, cfg)
+        document_ids = _store_file_documents(conn, run_id, SEED_SOURCE, _seed_files(seed_dir), cfg)
         return warehouse.create_batches(conn, run_id, document_ids, cfg.batch_size)
 
 
 def discover_documents(dsn: str, run_id: int, seed_dir: Path | None = None, cfg: Settings | None = None, *,
                        data_interval_start: datetime | None = None,
-                       data_interval_end: datetime | None = None) -> list[int]:
-    """The `discover` task: seeds only (as ingest_seed_directory) unless NEWS_FETCH=1, then also the
-    registry's web sources for the data interval; documents of one article share a batch."""
+                       data_interval_end: datetime | None = None, scope: str = "all") -> list[int]:
+    """The `discover` task: the seed and inbox files of the run's scope (see _file_documents_in_scope)
+    and, with NEWS_FETCH=1, the registry's web sources for the data interval, with the pages due
+    for a re-fetch; documents of one article share a batch. Inbox events (scope pending) read files only."""
     cfg = cfg or settings()
-    if not cfg.fetch_enabled:
-        return ingest_seed_directory(dsn, run_id, seed_dir, cfg)
-    from pipeline.sources import web
-
     seed_dir = Path(seed_dir or cfg.seed_dir)
     with warehouse.connect(dsn) as conn:
-        seed_ids = _store_seed_documents(conn, run_id, seed_dir, cfg)
+        file_ids = _file_documents_in_scope(conn, run_id, seed_dir, cfg, scope, data_interval_start,
+                                            data_interval_end)
         conn.commit()
-    ingested = web.ingest_web(dsn, run_id, seed_ids, cfg, start=data_interval_start, end=data_interval_end,
+        if not cfg.fetch_enabled or scope == "pending":
+            return warehouse.create_batches(conn, run_id, file_ids, cfg.batch_size)
+    from pipeline.sources import web
+
+    ingested = web.ingest_web(dsn, run_id, file_ids, cfg, start=data_interval_start, end=data_interval_end,
                               seed_source=SEED_SOURCE)
     with warehouse.connect(dsn) as conn:
         return warehouse.create_grouped_batches(conn, run_id, list(ingested.groups.values()), cfg.batch_size)
+
+
+def current_extractor_versions() -> list[str]:
+    """The extractor_version values this code writes: the seed reader's and the HTML extractor's."""
+    import trafilatura
+
+    from pipeline.extract import html
+
+    return [seeds.READER_VERSION, f"{html.EXTRACTOR_VERSION}/trafilatura-{trafilatura.__version__}"]
+
+
+def reextract_documents(dsn: str, run_id: int, cfg: Settings | None = None, *, source: str | None = None,
+                        published_from: date | None = None, published_to: date | None = None,
+                        outdated_only: bool = True) -> list[int]:
+    """The `select_documents` task of news_reextract: the stored raw documents of loaded articles
+    (of one source, published in a date range, by default only those a different extractor version
+    made) in batches, so extract, NLP, validation and load run again without reading files or fetching."""
+    cfg = cfg or settings()
+    with warehouse.connect(dsn) as conn:
+        groups = warehouse.article_document_groups(
+            conn, source=source, published_from=published_from, published_to=published_to,
+            current_versions=current_extractor_versions() if outdated_only else None,
+        )
+        return warehouse.create_grouped_batches(conn, run_id, groups, cfg.batch_size)
 
 
 # --- extract: raw.documents -> staging.articles -------------------------------------------------
@@ -143,17 +215,19 @@ def extract_batch(dsn: str, batch_id: int) -> int:
     of one article are set aside and linked at load time instead of staged."""
     from pipeline.extract import documents
 
+    workers = settings().extract_workers or documents.default_workers()
     with warehouse.connect(dsn) as conn:
         batch = warehouse.batch_info(conn, batch_id)
+        docs = warehouse.raw_documents_of_batch(conn, batch_id)
+        jobs = [(bytes(doc["content"]), doc["media_type"], doc["uri"]) for doc in docs]
         rows = []
-        for doc in warehouse.raw_documents_of_batch(conn, batch_id):
-            try:
-                parsed = documents.parse_document(bytes(doc["content"]), doc["media_type"], doc["uri"])
-            except RejectedDocument as rejected:
+        for doc, outcome in zip(docs, documents.parse_documents(jobs, workers)):
+            parsed = outcome.article
+            if parsed is None:
                 warehouse.quarantine(
                     conn, run_id=batch["run_id"], stage="extract", source=doc["source"],
                     record_key=f"{doc['source']}:{doc['uri']}:{doc['content_sha256']}",
-                    reason_code=rejected.code, reason=rejected.reason,
+                    reason_code=outcome.rejected_code, reason=outcome.rejected_reason,
                     record={"document_id": doc["document_id"], "uri": doc["uri"],
                             "text": bytes(doc["content"]).decode("utf-8", "replace")[:5000]},
                 )
@@ -161,7 +235,8 @@ def extract_batch(dsn: str, batch_id: int) -> int:
             row = _staging_article_row(doc["document_id"], doc["source"], parsed)
             rows.append({"document_id": doc["document_id"], "article_key": row[1], "body": parsed.body,
                          "published_at": parsed.published_at, "html": documents.is_html(doc["media_type"]),
-                         "row": row})
+                         "body_sha256": outcome.body_sha256, "minhash": outcome.minhash, "row": row})
+        del jobs
         kept, fingerprints, duplicates = documents.set_aside_duplicates(conn, rows)
         warehouse.replace_staging_rows(conn, "articles", batch_id, ARTICLE_COLUMNS, [r["row"] for r in kept])
         warehouse.replace_staging_rows(conn, "fingerprints", batch_id, documents.FINGERPRINT_COLUMNS, fingerprints)
@@ -324,6 +399,9 @@ def load_batch(dsn: str, batch_id: int) -> int:
         if batch["validated_at"] is None:
             raise RuntimeError(f"batch {batch_id} has not been validated; refusing to load it")
         with conn.transaction():
+            # One loader at a time across runs (a daily run beside a backfill, an inbox event):
+            # concurrent upserts of the same article or entity would otherwise race.
+            warehouse.lock_core_writes(conn)
             counts = warehouse.load_batch_into_core(conn, batch_id, run_id=batch["run_id"],
                                                     nlp_model=batch["nlp_model"])
             counts |= warehouse.load_fingerprints_and_duplicates(conn, batch_id, batch["run_id"], dedup.bands)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,8 @@ os.environ.setdefault("AIRFLOW_HOME", str(REPO / ".airflow"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Never the project's own inbox: a test that reads the inbox gets an empty one unless it makes its own.
+os.environ.setdefault("NEWS_INBOX_DIR", tempfile.mkdtemp(prefix="news-test-inbox-"))
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +112,33 @@ def run_pipeline(dsn: str, seed_dir: Path, dag_run_id: str) -> int:
 def query(dsn: str, sql: str, *args) -> list[tuple]:
     with psycopg.connect(dsn) as conn:
         return conn.execute(sql, args).fetchall()
+
+
+# Tables whose rows record runs rather than data: a rerun adds to them by design.
+RUN_RECORD_TABLES = {"ops.runs", "ops.batches", "ops.validation_results", "ops.mart_refreshes", "core.sources",
+                     "raw.fetches"}
+
+
+def warehouse_state(dsn: str) -> dict[str, str]:
+    """md5 of each data table's rows (run bookkeeping columns left out), to compare two states."""
+    ignored = ("last_run_id", "first_run_id", "run_id", "loaded_at", "first_loaded_at", "last_seen_at",
+               "first_seen_at", "created_at", "seen_count", "valid_from", "valid_to", "batch_id")
+    state = {}
+    with psycopg.connect(dsn) as conn:
+        tables = conn.execute(
+            "select format('%%I.%%I', schemaname, tablename) from pg_tables where schemaname = any(%s) order by 1",
+            (list(DATA_SCHEMAS),),
+        ).fetchall()
+        for (table,) in tables:
+            if table in RUN_RECORD_TABLES or table.startswith("staging."):
+                continue
+            schema, name = table.split(".")
+            columns = [c for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                " order by ordinal_position", (schema, name)) if c not in ignored]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            state[table] = conn.execute(
+                f"select count(*)::text || ':' || coalesce(md5(string_agg(row_text, '|' order by row_text)), '')"
+                f" from (select ({listed})::text as row_text from {table}) as rows"
+            ).fetchone()[0]
+    return state

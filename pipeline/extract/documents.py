@@ -7,7 +7,12 @@ per article is staged for loading; the others are linked to it (core.article_dup
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import date
 
 from pipeline.extract import dedup
@@ -44,9 +49,75 @@ def parse_document(content: bytes, media_type: str | None, uri: str) -> ParsedAr
     return seeds.parse_seed_text(seeds.decode_text(content), uri=uri)
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """One document's extraction outcome, with the body's duplicate fingerprints computed alongside."""
+
+    article: ParsedArticle | None
+    body_sha256: str | None = None
+    minhash: list[int] | None = None
+    rejected_reason: str | None = None
+    rejected_code: str | None = None
+
+
+def _parse_with_fingerprints(job: tuple[bytes, str | None, str]) -> Parsed:
+    content, media_type, uri = job
+    try:
+        article = parse_document(content, media_type, uri)
+    except RejectedDocument as rejected:
+        # Returned, not raised: RejectedDocument does not survive pickling (keyword-only code).
+        return Parsed(None, rejected_reason=rejected.reason, rejected_code=rejected.code)
+    return Parsed(article, dedup.body_sha256(article.body), dedup.signature(article.body))
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def _shared_pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per process, kept between batches, so each worker builds trafilatura's and
+    dateparser's caches once (dateparser's first use costs seconds). Workers fork from a fresh
+    forkserver that imported this module (and the main script) once, not from the task process,
+    which holds the spaCy model, open connections and Airflow's threads."""
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", __name__])
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        _pool_workers = workers
+    return _pool
+
+
+def _drop_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+    _pool = None
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def parse_documents(jobs: Sequence[tuple[bytes, str | None, str]], workers: int = 1) -> Iterator[Parsed]:
+    """parse_document over (content, media_type, uri) jobs, in order; with workers > 1 in a process
+    pool, since trafilatura is pure Python and the stage would otherwise use one core."""
+    if workers <= 1 or len(jobs) < 2:
+        yield from map(_parse_with_fingerprints, jobs)
+        return
+    chunk = max(1, min(8, len(jobs) // (4 * workers)))
+    try:
+        yield from _shared_pool(workers).map(_parse_with_fingerprints, jobs, chunksize=chunk)
+    except BrokenProcessPool:
+        _drop_pool()  # a worker died (e.g. killed for memory): the next batch starts a fresh pool
+        raise
+
+
 def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[tuple], list[tuple]]:
-    """rows: dicts with document_id, article_key, body, html. Returns (kept rows, fingerprint rows,
-    duplicate rows)."""
+    """rows: dicts with document_id, article_key, body, html (and body_sha256, minhash when already
+    computed). Returns (kept rows, fingerprint rows, duplicate rows)."""
     kept, fingerprints, duplicates = [], [], []
     chosen: dict[str, tuple[list[int], str]] = {}
     # A page fetched as a seed's "Original url" is that seed's article even when the page names
@@ -60,7 +131,8 @@ def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[t
 
     for row in sorted(rows, key=order):
         key, body = row["article_key"], row["body"] or ""
-        sha, sig = dedup.body_sha256(body), dedup.signature(body)
+        sha = row.get("body_sha256") or dedup.body_sha256(body)
+        sig = row.get("minhash") or dedup.signature(body)
         aliases = [key] + sorted(_url_key(u) for u in fetched.get(row["document_id"], ()))
         same = next((alias for alias in aliases if alias in chosen), None)
         if same is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 
+from pipeline.load.warehouse import lock_core_writes
 from pipeline.nlp.resolve import ALIASES_PATH, AliasTable, read_alias_rows, resolve_article
 
 # Articles resolved per round trip: bounds memory on a large warehouse.
@@ -157,6 +158,7 @@ def resolve_warehouse(dsn: str, article_ids: Sequence[int] | None = None) -> dic
     """One transaction: readers see either the old or the new ids, never a mix."""
     with psycopg.connect(dsn, row_factory=dict_row, application_name="news_pipeline") as conn:
         with conn.transaction():
+            lock_core_writes(conn)  # not beside a load that repoints the same mentions
             return resolve(conn, article_ids)
 
 

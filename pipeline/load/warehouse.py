@@ -84,8 +84,8 @@ def store_raw_documents(conn: psycopg.Connection, run_id: int, documents: Iterab
             """
             with inserted as (
                 insert into raw.documents (source, uri, media_type, content_sha256, byte_size, content,
-                                           first_run_id)
-                values (%s, %s, %s, %s, %s, %s, %s)
+                                           first_run_id, arrived_at)
+                values (%s, %s, %s, %s, %s, %s, %s, %s)
                 on conflict (source, uri, content_sha256) do nothing
                 returning document_id)
             select document_id from inserted
@@ -94,7 +94,7 @@ def store_raw_documents(conn: psycopg.Connection, run_id: int, documents: Iterab
             limit 1
             """,
             (doc.source, doc.uri, doc.media_type, digest, len(doc.content), doc.content, run_id,
-             doc.source, doc.uri, digest),
+             doc.arrived_at, doc.source, doc.uri, digest),
         ).fetchone()
         ids.append(row["document_id"])
     return ids
@@ -107,7 +107,9 @@ def create_batches(conn: psycopg.Connection, run_id: int, document_ids: Sequence
         row = conn.execute(
             """
             insert into ops.batches (run_id, batch_no, document_ids) values (%s, %s, %s)
-            on conflict (run_id, batch_no) do update set document_ids = excluded.document_ids
+            on conflict (run_id, batch_no) do update
+               set document_ids = excluded.document_ids, extracted_at = null, analysed_at = null,
+                   validated_at = null, loaded_at = null
             returning batch_id
             """,
             (run_id, batch_no, list(document_ids[offset:offset + size])),
@@ -148,6 +150,64 @@ def raw_documents_of_batch(conn: psycopg.Connection, batch_id: int) -> list[dict
         """,
         (batch_id,),
     ).fetchall()
+
+
+# --- which documents a run processes ----------------------------------------------------------
+
+def latest_arrival(conn: psycopg.Connection, source: str) -> datetime | None:
+    return conn.execute(
+        "select max(arrived_at) as newest from raw.documents where source = %s", (source,)
+    ).fetchone()["newest"]
+
+
+def documents_arrived(conn: psycopg.Connection, sources: Sequence[str], start: datetime, end: datetime) -> list[int]:
+    """File documents that arrived in [start, end): what a daily run (or its rerun) processes."""
+    rows = conn.execute(
+        """
+        select document_id from raw.documents
+        where source = any(%s) and arrived_at >= %s and arrived_at < %s
+        order by arrived_at, document_id
+        """,
+        (list(sources), start, end),
+    )
+    return [row["document_id"] for row in rows]
+
+
+def unprocessed_documents(conn: psycopg.Connection, source: str) -> list[int]:
+    """Documents of `source` in no batch of a successful run: an inbox event run takes these, so a
+    failed run's files are taken again by the next one."""
+    rows = conn.execute(
+        """
+        select d.document_id from raw.documents d
+        where d.source = %s
+          and not exists (select from ops.batches b join ops.runs r using (run_id)
+                          where r.status = 'success' and d.document_id = any(b.document_ids))
+        order by d.arrived_at, d.document_id
+        """,
+        (source,),
+    )
+    return [row["document_id"] for row in rows]
+
+
+def article_document_groups(conn: psycopg.Connection, *, source: str | None, published_from, published_to,
+                            current_versions: Sequence[str] | None) -> list[list[int]]:
+    """The raw documents of each loaded article (one group per article), for re-extraction;
+    with current_versions, only articles an older extractor version made."""
+    rows = conn.execute(
+        """
+        select array_agg(ad.document_id order by ad.document_id) as document_ids
+        from core.articles a join core.article_documents ad using (article_id)
+        where (%(source)s::text is null or a.source = %(source)s)
+          and (%(from)s::date is null or a.published_at >= %(from)s)
+          and (%(to)s::date is null or a.published_at <= %(to)s)
+          and (%(versions)s::text[] is null or a.extractor_version <> all(%(versions)s::text[]))
+        group by a.article_id
+        order by a.article_id
+        """,
+        {"source": source, "from": published_from, "to": published_to,
+         "versions": list(current_versions) if current_versions is not None else None},
+    )
+    return [row["document_ids"] for row in rows]
 
 
 # --- staging ----------------------------------------------------------------------------------
@@ -237,6 +297,14 @@ def store_validation_result(conn: psycopg.Connection, *, run_id: int, batch_id: 
 
 
 # --- core -------------------------------------------------------------------------------------
+
+CORE_WRITE_LOCK = 0x6E657773  # "news": pg_advisory_xact_lock key shared by every core writer
+
+
+def lock_core_writes(conn: psycopg.Connection) -> None:
+    """Wait for, then hold until commit or rollback, the lock that serialises writes to core."""
+    conn.execute("select pg_advisory_xact_lock(%s)", (CORE_WRITE_LOCK,))
+
 
 def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int, nlp_model: str) -> dict:
     """Upsert one validated batch from staging into core in the caller's transaction.
@@ -425,7 +493,9 @@ def create_grouped_batches(conn: psycopg.Connection, run_id: int, groups: Sequen
         row = conn.execute(
             """
             insert into ops.batches (run_id, batch_no, document_ids) values (%s, %s, %s)
-            on conflict (run_id, batch_no) do update set document_ids = excluded.document_ids
+            on conflict (run_id, batch_no) do update
+               set document_ids = excluded.document_ids, extracted_at = null, analysed_at = null,
+                   validated_at = null, loaded_at = null
             returning batch_id
             """,
             (run_id, len(batch_ids), list(ordered[start:end])),
@@ -451,30 +521,30 @@ def duplicate_candidates(conn: psycopg.Connection, body_sha256: str, bands: Sequ
 
 
 def load_fingerprints_and_duplicates(conn: psycopg.Connection, batch_id: int, run_id: int, bands_of) -> dict:
-    """After load_batch_into_core: signatures of the batch's loaded articles, and duplicate links."""
+    """After load_batch_into_core: signatures of the batch's loaded articles, and duplicate links.
+    Set-based: one upsert, one delete and one COPY per batch, not three statements per article."""
     rows = conn.execute(
         """
-        select distinct on (s.article_key) a.article_id, f.body_sha256, f.minhash, f.article_key
-        from staging.articles s
-        join staging.fingerprints f using (batch_id, document_id)
-        join core.articles a on a.article_key = s.article_key
-        where s.batch_id = %s and s.is_valid
-        order by s.article_key, s.document_id
+        with latest as (
+            select distinct on (s.article_key) a.article_id, f.body_sha256, f.minhash
+            from staging.articles s
+            join staging.fingerprints f using (batch_id, document_id)
+            join core.articles a on a.article_key = s.article_key
+            where s.batch_id = %s and s.is_valid
+            order by s.article_key, s.document_id
+        )
+        insert into core.article_fingerprints (article_id, body_sha256, minhash)
+        select article_id, body_sha256, minhash from latest
+        on conflict (article_id) do update set body_sha256 = excluded.body_sha256, minhash = excluded.minhash
+        returning article_id, minhash
         """,
         (batch_id,),
     ).fetchall()
-    for row in rows:
-        conn.execute(
-            """
-            insert into core.article_fingerprints (article_id, body_sha256, minhash) values (%s, %s, %s)
-            on conflict (article_id) do update set body_sha256 = excluded.body_sha256, minhash = excluded.minhash
-            """,
-            (row["article_id"], row["body_sha256"], row["minhash"]),
-        )
-        conn.execute("delete from core.article_lsh_bands where article_id = %s", (row["article_id"],))
-        bands = bands_of(row["minhash"])
-        with conn.cursor().copy("copy core.article_lsh_bands (article_id, band, band_hash) from stdin") as copy:
-            for band, band_hash in bands:
+    conn.execute("delete from core.article_lsh_bands where article_id = any(%s)",
+                 ([row["article_id"] for row in rows],))
+    with conn.cursor().copy("copy core.article_lsh_bands (article_id, band, band_hash) from stdin") as copy:
+        for row in rows:
+            for band, band_hash in bands_of(row["minhash"]):
                 copy.write_row((row["article_id"], band, band_hash))
     linked = conn.execute(
         """

@@ -153,6 +153,28 @@ def _store_fetch(conn, run_id: int, source: str, result: FetchResult, previous: 
     conn.commit()
 
 
+def due_refetches(conn, source: str, cfg: Settings, *, as_of: datetime | None) -> list[str]:
+    """Pages of `source` first fetched within the re-fetch window before `as_of` (the interval's
+    end) and not fetched for NEWS_REFETCH_AFTER_HOURS: news pages change in their first days.
+    Conditional GETs make the unchanged ones cheap. Deterministic for a rerun of the interval."""
+    if cfg.refetch_after_hours <= 0:
+        return []
+    rows = conn.execute(
+        """
+        select requested_url from raw.fetches
+        where source = %(source)s and status in (200, 304) and document_id is not null
+        group by requested_url
+        having max(fetched_at) < coalesce(%(as_of)s, now()) - make_interval(secs => %(after)s)
+           and min(fetched_at) >= coalesce(%(as_of)s, now()) - make_interval(secs => %(window)s)
+        order by min(fetched_at), requested_url
+        limit %(limit)s
+        """,
+        {"source": source, "as_of": as_of, "after": cfg.refetch_after_hours * 3600,
+         "window": cfg.refetch_window_days * 86400, "limit": cfg.fetch_max_urls},
+    )
+    return [row["requested_url"] for row in rows]
+
+
 def seed_original_urls(conn, document_ids: list[int]) -> dict[int, str]:
     """document_id -> the seed's "Original url", for seeds that state one."""
     urls = {}
@@ -193,6 +215,7 @@ def ingest_web(dsn: str, run_id: int, seed_document_ids: list[int], cfg: Setting
                         urls = list(dict.fromkeys(seed_urls.values()))[: cfg.fetch_max_urls]
                     else:
                         urls = [c.url for c in await _discover(fetcher, conn, run_id, source, cfg, start, end)]
+                        urls += [u for u in due_refetches(conn, source.name, cfg, as_of=end) if u not in urls]
                     await _fetch_articles(fetcher, conn, run_id, source.name, urls, out)
 
         asyncio.run(run())

@@ -254,3 +254,39 @@ sources:
     assert "/2015/05/21/putin-iraq" in state.paths()
     assert rows(clean_dsn, "select url, extractor from mart.articles") == [(urls["a"], "seed-reader")]
     assert rows(clean_dsn, "select duplicate_key, method from core.article_duplicates") == [(moved, "url")]
+
+
+def test_pages_due_for_a_refetch_are_fetched_again_by_a_later_interval(clean_dsn, site):
+    state, cfg, urls = site
+    run(clean_dsn, cfg, "web-1")
+    # As if that run had happened on 21 May: the pages were first fetched then.
+    with psycopg.connect(clean_dsn) as conn:
+        conn.execute("update raw.fetches set fetched_at = %s", (datetime(2015, 5, 21, 13, tzinfo=UTC),))
+    next_day = (datetime(2015, 5, 22, tzinfo=UTC), datetime(2015, 5, 23, tzinfo=UTC))
+    before = len([s for s in state.seen if s.path == "/2015/05/21/rome-talks"])
+
+    def run_next_day(name, run_cfg):
+        run_id = stages.begin_run(clean_dsn, dag_id="news_ingest", dag_run_id=name,
+                                  data_interval_start=next_day[0], data_interval_end=next_day[1])
+        process_batches(clean_dsn, stages.discover_documents(clean_dsn, run_id, cfg=run_cfg,
+                                                             data_interval_start=next_day[0],
+                                                             data_interval_end=next_day[1]))
+        stages.end_run(clean_dsn, run_id)
+        return run_id
+
+    # Re-fetching switched off: the feed lists nothing for 22 May, so nothing is requested.
+    run_next_day("web-off", dataclasses.replace(cfg, refetch_after_hours=0))
+    assert len([s for s in state.seen if s.path == "/2015/05/21/rome-talks"]) == before
+    # On: the feed's pages of the day before are due (fetched over 24 hours before the interval's end,
+    # first fetched within 3 days of it). The seed (scope "all" here) brings its original URL as always.
+    second = run_next_day("web-2", cfg)
+    refetched = {url for (url,) in rows(clean_dsn, "select requested_url from raw.fetches where run_id = %s "
+                                                   "and source = 'daily-example' and requested_url not like %s",
+                                        second, "%feed.xml")}
+    assert refetched == {urls["b"], urls["c"]}
+    assert rows(clean_dsn, "select count(*) from mart.articles")[0][0] == 2  # unchanged pages, no new articles
+    # A week later they are past the window.
+    later = (datetime(2015, 5, 28, tzinfo=UTC), datetime(2015, 5, 29, tzinfo=UTC))
+    from pipeline.sources.web import due_refetches
+    with psycopg.connect(clean_dsn, row_factory=psycopg.rows.dict_row) as conn:
+        assert due_refetches(conn, "daily-example", cfg, as_of=later[1]) == []

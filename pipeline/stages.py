@@ -120,13 +120,13 @@ def _file_documents_in_scope(conn, run_id: int, seed_dir: Path, cfg: Settings, s
         raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
     if scope == "interval" and start is None:
         scope = "all"  # a run without a data interval (asset-triggered) has no arrival window
-    seed_files, inbox_files = _seed_files(seed_dir), inbox.inbox_files(cfg.inbox_dir)
+    seed_files = [] if scope == "pending" else _seed_files(seed_dir)
+    inbox_files = inbox.inbox_files(cfg.inbox_dir)
     if scope == "interval":
         seed_files, inbox_files = _modified_in(seed_files, start, end), _modified_in(inbox_files, start, end)
     elif scope == "pending":
         # Files older than the newest stored arrival (less a margin for clock steps) are stored already.
         newest = warehouse.latest_arrival(conn, INBOX_SOURCE)
-        seed_files = []
         if newest is not None:
             inbox_files = _modified_in(inbox_files, newest - PENDING_MARGIN)
     ids = _store_file_documents(conn, run_id, SEED_SOURCE, seed_files, cfg)
@@ -171,11 +171,9 @@ def discover_documents(dsn: str, run_id: int, seed_dir: Path | None = None, cfg:
 
 def current_extractor_versions() -> list[str]:
     """The extractor_version values this code writes: the seed reader's and the HTML extractor's."""
-    import trafilatura
-
     from pipeline.extract import html
 
-    return [seeds.READER_VERSION, f"{html.EXTRACTOR_VERSION}/trafilatura-{trafilatura.__version__}"]
+    return [seeds.READER_VERSION, html.extractor_version()]
 
 
 def reextract_documents(dsn: str, run_id: int, cfg: Settings | None = None, *, source: str | None = None,

@@ -26,6 +26,11 @@ from pipeline.records import ParsedArticle, RejectedDocument
 EXTRACTOR_VERSION = "html-3"
 EXTRACTOR = "trafilatura+fallbacks"
 
+
+def extractor_version() -> str:
+    """What articles record as extractor_version: this module's rules and trafilatura's release."""
+    return f"{EXTRACTOR_VERSION}/trafilatura-{trafilatura.__version__}"
+
 # Fewer words than this in trafilatura's body and the fallbacks are consulted.
 SHORT_BODY_WORDS = 120
 # Fewer words than this in the final body and the document is rejected.
@@ -625,5 +630,5 @@ def extract_html(html: str | bytes, *, url: str | None = None) -> ParsedArticle:
         language=language,
         site_name=site_name,
         extractor=EXTRACTOR if extractor == "trafilatura" else extractor,
-        extractor_version=f"{EXTRACTOR_VERSION}/trafilatura-{trafilatura.__version__}",
+        extractor_version=extractor_version(),
     )

@@ -102,24 +102,7 @@ def store_raw_documents(conn: psycopg.Connection, run_id: int, documents: Iterab
 
 def create_batches(conn: psycopg.Connection, run_id: int, document_ids: Sequence[int], size: int) -> list[int]:
     """Split documents into batches; idempotent for a retried task of the same run."""
-    batch_ids = []
-    for batch_no, offset in enumerate(range(0, len(document_ids), size)):
-        row = conn.execute(
-            """
-            insert into ops.batches (run_id, batch_no, document_ids) values (%s, %s, %s)
-            on conflict (run_id, batch_no) do update
-               set document_ids = excluded.document_ids, extracted_at = null, analysed_at = null,
-                   validated_at = null, loaded_at = null
-            returning batch_id
-            """,
-            (run_id, batch_no, list(document_ids[offset:offset + size])),
-        ).fetchone()
-        batch_ids.append(row["batch_id"])
-    conn.execute(
-        "delete from ops.batches where run_id = %s and batch_no >= %s",
-        (run_id, len(batch_ids)),
-    )
-    return batch_ids
+    return create_grouped_batches(conn, run_id, [[document_id] for document_id in document_ids], size)
 
 
 def batch_info(conn: psycopg.Connection, batch_id: int) -> dict:

@@ -117,11 +117,11 @@ sources:
     server.server_close()
 
 
-def run(dsn: str, cfg, run_name: str) -> int:
-    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=run_name, data_interval_start=INTERVAL[0],
-                              data_interval_end=INTERVAL[1])
-    process_batches(dsn, stages.discover_documents(dsn, run_id, cfg=cfg, data_interval_start=INTERVAL[0],
-                                                   data_interval_end=INTERVAL[1]))
+def run(dsn: str, cfg, run_name: str, interval=INTERVAL) -> int:
+    run_id = stages.begin_run(dsn, dag_id="news_ingest", dag_run_id=run_name, data_interval_start=interval[0],
+                              data_interval_end=interval[1])
+    process_batches(dsn, stages.discover_documents(dsn, run_id, cfg=cfg, data_interval_start=interval[0],
+                                                   data_interval_end=interval[1]))
     stages.end_run(dsn, run_id)
     return run_id
 
@@ -265,21 +265,12 @@ def test_pages_due_for_a_refetch_are_fetched_again_by_a_later_interval(clean_dsn
     next_day = (datetime(2015, 5, 22, tzinfo=UTC), datetime(2015, 5, 23, tzinfo=UTC))
     before = len([s for s in state.seen if s.path == "/2015/05/21/rome-talks"])
 
-    def run_next_day(name, run_cfg):
-        run_id = stages.begin_run(clean_dsn, dag_id="news_ingest", dag_run_id=name,
-                                  data_interval_start=next_day[0], data_interval_end=next_day[1])
-        process_batches(clean_dsn, stages.discover_documents(clean_dsn, run_id, cfg=run_cfg,
-                                                             data_interval_start=next_day[0],
-                                                             data_interval_end=next_day[1]))
-        stages.end_run(clean_dsn, run_id)
-        return run_id
-
     # Re-fetching switched off: the feed lists nothing for 22 May, so nothing is requested.
-    run_next_day("web-off", dataclasses.replace(cfg, refetch_after_hours=0))
+    run(clean_dsn, dataclasses.replace(cfg, refetch_after_hours=0), "web-off", next_day)
     assert len([s for s in state.seen if s.path == "/2015/05/21/rome-talks"]) == before
     # On: the feed's pages of the day before are due (fetched over 24 hours before the interval's end,
     # first fetched within 3 days of it). The seed (scope "all" here) brings its original URL as always.
-    second = run_next_day("web-2", cfg)
+    second = run(clean_dsn, cfg, "web-2", next_day)
     refetched = {url for (url,) in rows(clean_dsn, "select requested_url from raw.fetches where run_id = %s "
                                                    "and source = 'daily-example' and requested_url not like %s",
                                         second, "%feed.xml")}

@@ -44,3 +44,19 @@ def test_bench_runs_end_to_end_and_ends_with_the_json_line(server_dsn):
     with psycopg.connect(admin) as conn:
         left = conn.execute("select datname from pg_database where datname like 'news_bench_%'").fetchall()
     assert not [name for (name,) in left if name in result.stdout]
+
+
+def test_rendered_copies_are_the_pages_the_server_would_make(tmp_path):
+    from pipeline.bench import corpus as bench_corpus
+
+    pages = bench_corpus.generate(3)
+    live = bench_corpus.Site(pages, scale=3)
+    rendered = bench_corpus.Site(pages, scale=3)
+    rendered.render(tmp_path)
+    paths = [url.split("/", 3)[3] for url in live.urls()]
+    assert len(paths) == 9
+    for path in paths:
+        assert rendered.page("/" + path) == live.page("/" + path)
+    assert rendered.page("/s1/" + next(iter(pages.files))) != live.page("/s0/" + next(iter(pages.files)))
+    assert rendered.page("/s3/" + next(iter(pages.files))) is None  # beyond the scale
+    assert len(list(tmp_path.rglob("*"))) == 2 + 6  # two copy folders, three pages each

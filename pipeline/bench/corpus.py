@@ -136,19 +136,32 @@ class Site:
     scale: int
     port: int = 0
     requests: int = 0
+    rendered: Path | None = None  # folder of pre-rendered copies (see render)
 
     def urls(self) -> list[str]:
         return [f"http://127.0.0.1:{self.port}/s{r}/{name}" for r in range(self.scale) for name in self.corpus.files]
+
+    def render(self, folder: Path) -> None:
+        """Write every copy (scale >= 2) to `folder` before the run, so that serving is a file read
+        and the server's own CPU does not compete with the pipeline it measures."""
+        for replica_no in range(1, self.scale):
+            (folder / f"s{replica_no}").mkdir(parents=True, exist_ok=True)
+            for name in self.corpus.files:
+                (folder / f"s{replica_no}" / name).write_bytes(replica(self.corpus.read(name), replica_no, name))
+        self.rendered = folder
 
     def page(self, path: str) -> bytes | None:
         match = re.fullmatch(r"/s(\d+)/([^/?#]+)", path.split("?")[0])
         if not match or int(match.group(1)) >= self.scale:
             return None
         replica_no, name = int(match.group(1)), match.group(2)
-        html = self.corpus.read(name)
-        if html is None or replica_no == 0:
-            return html
-        return replica(html, replica_no, name)
+        if name not in self.corpus.files:
+            return None
+        if replica_no == 0:
+            return self.corpus.read(name)
+        if self.rendered is not None:
+            return (self.rendered / f"s{replica_no}" / name).read_bytes()
+        return replica(self.corpus.read(name), replica_no, name)
 
 
 def serve(site: Site) -> ThreadingHTTPServer:

@@ -333,6 +333,10 @@ def run(opts: Options) -> dict:
     server = bench_corpus.serve(site)
     ok = False
     try:
+        render_start = time.perf_counter()
+        site.render(tmp / "site")
+        if opts.scale > 1:
+            say(f"copies rendered to {tmp / 'site'}: {time.perf_counter() - render_start:.1f} s (setup, not counted)")
         with PeakRss() as rss:
             urls = site.urls()
             say(f"corpus: {pages.label}; scale {opts.scale}: {len(urls)} pages on http://127.0.0.1:{site.port}/")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from spacy.tokens import Doc, Span
+import numpy
+from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, IS_LOWER, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SPACY
+from spacy.tokens import Doc
 
 from pipeline.nlp.resolve import (  # noqa: F401  (re-exported for callers and tests)
     ALIASES_PATH, ENTITY_TYPES, Alias, AliasTable, canonical_key, entity_key, load_aliases, normalise_name,
@@ -55,68 +58,189 @@ def _surname(name: str) -> str:
     return surname(name)
 
 
+# --- token columns ------------------------------------------------------------------------------
+
+# Hash -> string for the columns below, shared by all docs (a string has one hash in every vocab);
+# cleared when it grows past this size.
+_STRINGS: dict[int, str] = {}
+_STRINGS_MAX = 1 << 20
+
+
+class TokenColumns:
+    """A Doc's token attributes as plain lists, each read at once with Doc.to_array when first
+    used. Hot loops index these: creating a spaCy Token per visit (`for token in doc`, doc[i]) cost
+    more than the rules themselves."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+
+    def _ints(self, attr: int) -> list[int]:
+        return self.doc.to_array(attr).tolist()
+
+    def _strings(self, attr: int) -> list[str]:
+        hashes = self._ints(attr)
+        try:
+            return list(map(_STRINGS.__getitem__, hashes))
+        except KeyError:  # strings not seen before: look each up once
+            if len(_STRINGS) > _STRINGS_MAX:
+                _STRINGS.clear()
+            strings = self.doc.vocab.strings
+            _STRINGS.update({h: strings[h] for h in set(hashes).difference(_STRINGS)})
+            return list(map(_STRINGS.__getitem__, hashes))
+
+    @cached_property
+    def text(self) -> str:
+        """Doc.text, from the columns: Doc.text creates every Token."""
+        return "".join([word + " " if space else word for word, space in zip(self.orth, self._ints(SPACY))])
+
+    @cached_property
+    def idx(self) -> list[int]:
+        return self._ints(IDX)
+
+    @cached_property
+    def orth(self) -> list[str]:  # Token.text
+        return self._strings(ORTH)
+
+    @cached_property
+    def lower(self) -> list[str]:
+        return self._strings(LOWER)
+
+    @cached_property
+    def pos(self) -> list[str]:
+        return self._strings(POS)
+
+    @cached_property
+    def dep(self) -> list[str]:
+        return self._strings(DEP)
+
+    @cached_property
+    def lemma(self) -> list[str]:
+        return self._strings(LEMMA)
+
+    @cached_property
+    def head(self) -> list[int]:
+        """Token.head.i (to_array stores the offset to the head, as unsigned)."""
+        return (self.doc.to_array(HEAD).astype("int64") + numpy.arange(len(self.doc))).tolist()
+
+    @cached_property
+    def sentence_first(self) -> list[int]:
+        """The first token of each token's sentence: the nearest index at or before it whose
+        Token.is_sent_start is True, else 0."""
+        starts = numpy.where(self.doc.to_array(SENT_START).astype("int64") == 1, numpy.arange(len(self.doc)), 0)
+        return numpy.maximum.accumulate(starts).tolist() if len(starts) else []
+
+    @cached_property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Token bounds of Doc.sents (which needs sentence annotation), read once."""
+        return [(s.start, s.end) for s in self.doc.sents]
+
+    @cached_property
+    def is_punct(self) -> list[bool]:
+        return self.doc.to_array(IS_PUNCT).astype(bool).tolist()
+
+    @cached_property
+    def is_alpha(self) -> list[bool]:
+        return self.doc.to_array(IS_ALPHA).astype(bool).tolist()
+
+    @cached_property
+    def is_lower(self) -> list[bool]:
+        return self.doc.to_array(IS_LOWER).astype(bool).tolist()
+
+    def end_char(self, i: int) -> int:
+        """Where token i ends in the text."""
+        return self.idx[i] + len(self.orth[i])
+
+    def span_text(self, start: int, end: int) -> str:
+        """doc[start:end].text without building the Span."""
+        return self.text[self.idx[start]:self.idx[end - 1] + len(self.orth[end - 1])] if end > start else ""
+
+
+# The body Doc goes through extract_article_mentions, then extract_quotes: the columns of the few
+# latest docs are kept for the next call. This assumes a Doc is not changed between the two calls
+# (the stage never changes a parsed Doc).
+_RECENT: list[TokenColumns] = []
+_RECENT_SIZE = 4
+
+
+def token_columns(doc: Doc) -> TokenColumns:
+    """The columns of `doc`, shared with the calls just before on the same Doc object."""
+    for tokens in _RECENT:
+        if tokens.doc is doc:
+            return tokens
+    tokens = TokenColumns(doc)
+    _RECENT.insert(0, tokens)
+    del _RECENT[_RECENT_SIZE:]
+    return tokens
+
+
 # --- span cleanup -------------------------------------------------------------------------------
 
-def _clean_span(span: Span, label: str | None = None) -> Span | None:
-    """Trim titles, articles and possessives; None when nothing name-like is left."""
-    start, end = span.start, span.end
-    doc = span.doc
-    while start < end and (doc[start].lower_.rstrip(".") in TITLE_WORDS or doc[start].is_punct):
+def _clean_span(tokens: TokenColumns, start: int, end: int, label: str | None = None) -> tuple[int, int] | None:
+    """Token bounds of the span with titles, articles and possessives trimmed; None when nothing
+    name-like is left."""
+    lower, punct = tokens.lower, tokens.is_punct
+    while start < end and (lower[start].rstrip(".") in TITLE_WORDS or punct[start]):
         # "Defense Ministry", "State Department": here the title word is part of the name.
-        if label not in (None, "PERSON") and end - start > 1 and doc[start].lower_ != "the" \
-                and doc[end - 1].lower_ in _ORG_HEADS:
+        if label not in (None, "PERSON") and end - start > 1 and lower[start] != "the" \
+                and lower[end - 1] in _ORG_HEADS:
             break
         start += 1
     # "Trump's years": the name is the possessor when only lower-case words follow.
     for i in range(start + 1, end - 1):
-        if doc[i].lower_ in _POSSESSIVES and all(t.is_lower for t in doc[i + 1:end]):
+        if lower[i] in _POSSESSIVES and all(tokens.is_lower[i + 1:end]):
             end = i
             break
-    while end > start and (doc[end - 1].lower_ in _POSSESSIVES or doc[end - 1].is_punct):
+    while end > start and (lower[end - 1] in _POSSESSIVES or punct[end - 1]):
         end -= 1
     if start >= end:
         return None
-    cleaned = doc[start:end]
-    if not any(ch.isalpha() for ch in cleaned.text) or not (cleaned.text[0].isupper() or cleaned.text[0].isdigit()):
+    text = tokens.span_text(start, end)
+    if not any(ch.isalpha() for ch in text) or not (text[0].isupper() or text[0].isdigit()):
         return None
-    return cleaned
+    return start, end
 
 
-def _split_known_names(span: Span, label: str, aliases: AliasTable) -> list[tuple[Span, str]]:
+def _split_known_names(tokens: TokenColumns, start: int, end: int, label: str,
+                       aliases: AliasTable) -> list[tuple[int, int, str]]:
     """A span that holds known names back to back ("Russian Federation Sergey Lavrov", "Russia
     Lavrov") is split; a one-word rest keeps the model's label and is resolved later."""
-    doc = span.doc
-    found: list[tuple[Span, str]] = []
+    if end - start < 2:
+        return []  # one known name or none: nothing to split
+    found: list[tuple[int, int, str]] = []
     rest: list[int] = []
-    i = span.start
-    while i < span.end:
+    i = start
+    while i < end:
         match = None
-        for j in range(span.end, i, -1):
-            alias = aliases.get(normalise_name(doc[i:j].text))
+        for j in range(end, i, -1):
+            alias = aliases.get(normalise_name(tokens.span_text(i, j)))
             if alias:
-                match = (doc[i:j], alias.entity_type)
+                match = (i, j, alias.entity_type)
                 break
         if match:
             found.append(match)
-            i = match[0].end
+            i = match[1]
         else:
             rest.append(i)
             i += 1
-    covered = sum(len(s) for s, _ in found)
-    if found and (len(found) > 1 or covered < len(span)) and covered >= len(span) - 1:
-        if rest and doc[rest[0]].is_alpha and doc[rest[0]].text[:1].isupper() \
-                and doc[rest[0]].lower_ not in TITLE_WORDS:
-            found.append((doc[rest[0]:rest[0] + 1], label))
-        return sorted(found, key=lambda f: f[0].start)
+    covered = sum(e - s for s, e, _ in found)
+    if found and (len(found) > 1 or covered < end - start) and covered >= end - start - 1:
+        if rest and tokens.is_alpha[rest[0]] and tokens.orth[rest[0]][:1].isupper() \
+                and tokens.lower[rest[0]] not in TITLE_WORDS:
+            found.append((rest[0], rest[0] + 1, label))
+        return sorted(found, key=lambda f: f[0])
     return []
 
 
-def _strip_compound_suffix(span: Span, aliases: AliasTable) -> tuple[int, int] | None:
+_COMPOUND_SUFFIX = re.compile(r"^(.+?)-[a-z][\w-]*$")
+_COMPOUND_HEAD = re.compile(r"^([A-Z].*?)-[a-z][\w-]*$")
+
+
+def _strip_compound_suffix(text: str, start_char: int, aliases: AliasTable) -> tuple[int, int] | None:
     """ "U.S.-led" names the U.S.: keep the known name before a hyphenated modifier, also when the
     tokenizer kept it as one token."""
-    match = re.match(r"^(.+?)-[a-z][\w-]*$", span.text)
+    match = _COMPOUND_SUFFIX.match(text) if "-" in text else None
     if match and normalise_name(match.group(1)) in aliases:
-        return span.start_char, span.start_char + len(match.group(1))
+        return start_char, start_char + len(match.group(1))
     return None
 
 
@@ -129,47 +253,48 @@ class _Draft:
     field: str
 
 
-def _compound_heads(doc: Doc, aliases: AliasTable) -> list[_Draft]:
+def _compound_heads(tokens: TokenColumns, field: str, aliases: AliasTable) -> list[_Draft]:
     """Known names at the head of a hyphenated modifier the model did not tag ("U.S.-led")."""
     drafts = []
-    for token in doc:
-        if token.ent_type_ or "-" not in token.text:
+    for i, word in enumerate(tokens.orth):
+        if "-" not in word or tokens.doc[i].ent_type_:
             continue
-        match = re.match(r"^([A-Z].*?)-[a-z][\w-]*$", token.text)
+        match = _COMPOUND_HEAD.match(word)
         head = match.group(1) if match else ""
         # Short heads must be written in capitals: "US-led" names the US, "Us-" does not.
         alias = aliases.get(normalise_name(head)) if head and (len(head) > 4 or head.replace(".", "").isupper()) \
             else None
         if alias:
-            drafts.append(_Draft(match.group(1), token.idx, token.idx + len(match.group(1)), alias.entity_type, ""))
+            start = tokens.idx[i]
+            drafts.append(_Draft(match.group(1), start, start + len(match.group(1)), alias.entity_type, field))
     return drafts
 
 
-def _drafts(doc: Doc, field: str, aliases: AliasTable) -> list[_Draft]:
-    drafts = []
-    for draft in _compound_heads(doc, aliases):
-        draft.field = field
-        drafts.append(draft)
+def _drafts(tokens: TokenColumns, field: str, aliases: AliasTable) -> list[_Draft]:
+    doc = tokens.doc
+    drafts = _compound_heads(tokens, field, aliases)
     for ent in doc.ents:
-        if ent.label_ not in ENTITY_LABELS:
+        label = ent.label_
+        if label not in ENTITY_LABELS:
             continue
-        if len(ent) == 1 and ent.start > 0 and doc[ent.start - 1].lower_ in _REGION_WORDS \
-                and doc[ent.start - 1].text[:1].isupper():
+        if ent.end - ent.start == 1 and ent.start > 0 and tokens.lower[ent.start - 1] in _REGION_WORDS \
+                and tokens.orth[ent.start - 1][:1].isupper():
             continue
-        cleaned = _clean_span(ent, ent.label_)
+        cleaned = _clean_span(tokens, ent.start, ent.end, label)
         if cleaned is None:
             continue
-        head = _strip_compound_suffix(cleaned, aliases)
+        head = _strip_compound_suffix(tokens.span_text(*cleaned), tokens.idx[cleaned[0]], aliases)
         if head:
-            text = doc.text[head[0]:head[1]]
+            text = tokens.text[head[0]:head[1]]
             drafts.append(_Draft(text, head[0], head[1], aliases[normalise_name(text)].entity_type, field))
             continue
-        pieces = _split_known_names(cleaned, ent.label_, aliases) or [(cleaned, ent.label_)]
-        for piece, label in pieces:
-            piece = _clean_span(piece, label) or piece
-            alias = aliases.get(normalise_name(piece.text))
-            drafts.append(_Draft(piece.text, piece.start_char, piece.end_char,
-                                 alias.entity_type if alias else label, field))
+        pieces = _split_known_names(tokens, *cleaned, label, aliases) or [(*cleaned, label)]
+        for start, end, piece_label in pieces:
+            start, end = _clean_span(tokens, start, end, piece_label) or (start, end)
+            text = tokens.span_text(start, end)
+            alias = aliases.get(normalise_name(text))
+            drafts.append(_Draft(text, tokens.idx[start], tokens.end_char(end - 1),
+                                 alias.entity_type if alias else piece_label, field))
     return sorted(drafts, key=lambda d: d.start)
 
 
@@ -195,16 +320,16 @@ def _anchor_title_drafts(title: list[_Draft], body: list[_Draft], aliases: Alias
     return anchored
 
 
-def _untagged_short_forms(doc: Doc, field: str, known: list[_Draft]) -> list[_Draft]:
+def _untagged_short_forms(tokens: TokenColumns, field: str, known: list[_Draft]) -> list[_Draft]:
     """The model sometimes leaves a surname untagged ("Lavrov about the possibility..."); once the
     article names the person in full, the bare surname is that person wherever it stands."""
     surnames = {d.text.split()[-1] for d in known if d.label == "PERSON" and len(d.text.split()) >= 2}
     taken = {(d.start, d.end) for d in known if d.field == field}
     found = []
-    for token in doc:
-        if token.text in surnames and not token.ent_type_ and token.pos_ == "PROPN" \
-                and (token.idx, token.idx + len(token.text)) not in taken:
-            found.append(_Draft(token.text, token.idx, token.idx + len(token.text), "PERSON", field))
+    for i, word in enumerate(tokens.orth):
+        if word in surnames and not tokens.doc[i].ent_type_ and tokens.pos[i] == "PROPN" \
+                and (tokens.idx[i], tokens.end_char(i)) not in taken:
+            found.append(_Draft(word, tokens.idx[i], tokens.end_char(i), "PERSON", field))
     return found
 
 
@@ -214,11 +339,14 @@ def extract_article_mentions(
     """(title mentions, body mentions) of one article, canonicalised together. The cleanup uses the
     curated table; resolution uses `aliases` (e.g. the warehouse's table) when given."""
     curated = load_aliases()
-    body = _drafts(body_doc, "body", curated)
-    title = _anchor_title_drafts(_drafts(title_doc, "title", curated), body, curated) if title_doc is not None else []
-    body = sorted(body + _untagged_short_forms(body_doc, "body", body), key=lambda d: d.start)
-    if title_doc is not None:
-        title = sorted(title + _untagged_short_forms(title_doc, "title", body + title), key=lambda d: d.start)
+    body_tokens = token_columns(body_doc)
+    title_tokens = token_columns(title_doc) if title_doc is not None else None
+    body = _drafts(body_tokens, "body", curated)
+    title = _anchor_title_drafts(_drafts(title_tokens, "title", curated), body, curated) \
+        if title_tokens is not None else []
+    body = sorted(body + _untagged_short_forms(body_tokens, "body", body), key=lambda d: d.start)
+    if title_tokens is not None:
+        title = sorted(title + _untagged_short_forms(title_tokens, "title", body + title), key=lambda d: d.start)
     drafts = body + title
     resolved = resolve_article([(d.text, d.label) for d in drafts], aliases or curated)
     mentions = [(d.field, EntityMention(d.text, d.start, d.end, r.entity_type, r.canonical_name, r.canonical_key,

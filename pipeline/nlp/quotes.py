@@ -20,13 +20,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy
 from spacy.tokens import Doc, Span, Token
 
+from pipeline.nlp.entities import TokenColumns, token_columns
 from pipeline.records import EntityMention, Quote
 
 CUE_LEMMAS = frozenset({
@@ -41,6 +44,8 @@ CUE_LEMMAS = frozenset({
 OPENERS = {"“": "”", "«": "»", "„": "“", '"': '"'}
 CLOSERS = {"”", "»", '"'}
 PRONOUNS = frozenset({"he", "she", "they", "i", "we"})
+# Every character find_quote_spans acts on: the rest of a paragraph is skipped.
+_QUOTE_MARKS = re.compile("[" + "".join(sorted(set(OPENERS) | CLOSERS)) + "]")
 _DASH_CLAUSE = re.compile(r"\s[–—-]{1,2}\s+([^–—\"“”«»]{3,120}?)(?:[.,]?\s*[–—-]{1,2}\s|[.,]\s*$|\.\s)")
 
 
@@ -73,7 +78,8 @@ def find_quote_spans(text: str) -> list[_Span]:
         open_at: int | None = None
         depth_closer: str | None = None
         first_in_paragraph = len(spans)
-        for i in range(p_start, p_end):
+        for mark in _QUOTE_MARKS.finditer(text, p_start, p_end):
+            i = mark.start()
             ch = text[i]
             if open_at is None:
                 if ch in OPENERS and (ch != '"' or _is_opening_straight(text, i)):
@@ -139,8 +145,13 @@ _MALE = frozenset({
     "spokesman", "chairman", "congressman", "businessman", "king", "prince", "uncle", "nephew", "widower", "groom",
     "he", "his", "him", "himself",
 })
+_GENDERED = _FEMALE | _MALE
+_FEMALE_NOUNS = _FEMALE - {"she", "her", "hers", "herself"}
+_MALE_NOUNS = _MALE - {"he", "his", "him", "himself"}
 _NOT_NAMES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _TITLE_PREFIXES = frozenset({"mr", "mrs", "ms", "dr", "sir", "dame", "prof", "lord", "lady"})
+_TITLE_WORDS = TITLE_NOUNS | _TITLE_PREFIXES
+_NOT_NAME_WORDS = _TITLE_WORDS | _ORG_WORDS
 # Documents that "say" things: their words belong to the party the document speaks for. Nouns in
 # one group stand for the same document ("the suit" after "a new lawsuit").
 _DOCUMENTS = {
@@ -178,9 +189,12 @@ class _Referents:
     """Resolves subjects to named people and organisations, reading the article in order."""
 
     def __init__(self, doc: Doc, mentions: list[EntityMention], spans: list[_Span],
-                 paragraph_of: Callable[[int], int]) -> None:
+                 paragraph_of: Callable[[int], int], tokens: TokenColumns) -> None:
         self.doc = doc
+        self.tokens = tokens
         self.spans = spans
+        self.quoted = _quoted_tokens(tokens.idx, spans)
+        self.proper_nouns = [i for i, pos in enumerate(tokens.pos) if pos == "PROPN"]
         self.paragraph_of = paragraph_of
         self.mention_at: dict[int, EntityMention] = {}
         self.mention_spans: list[tuple[EntityMention, Span]] = []
@@ -188,8 +202,8 @@ class _Referents:
             span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
             if span is not None:
                 self.mention_spans.append((mention, span))
-                for token in span:
-                    self.mention_at.setdefault(token.i, mention)
+                for i in range(span.start, span.end):
+                    self.mention_at.setdefault(i, mention)
         self.mentions = sorted(mentions, key=lambda m: m.start)
         # People named outside quote marks (a name inside a quote is not who speaks next).
         self.person_spans = [(m, span) for m, span in self.mention_spans
@@ -206,7 +220,7 @@ class _Referents:
                 self._add_name(words[-1].casefold(), ref)
                 if mention.label == "PERSON":
                     self._first_name(words[0], ref)
-        text = doc.text
+        text = tokens.text
         for mention in self.mentions:
             words = mention.text.split()
             couple = _COUPLE.search(text, max(0, mention.start - 40), mention.start)
@@ -217,7 +231,7 @@ class _Referents:
                 if not any(m.start <= couple.start() < m.end and m.label != "PERSON" and
                            not m.text.endswith(" and") for m in self.mentions):
                     self._first_name(first, _person(f"{first} {words[1]}"))
-        self._names_from_parse(spans)
+        self._names_from_parse()
         self.person_spans.sort(key=lambda pair: pair[0].start)
         self.person_starts = [m.start for m, _ in self.person_spans]
         self.gender: dict[str, dict[str, int]] = {}
@@ -226,15 +240,17 @@ class _Referents:
         self.event_chars: list[int] = []
         self.cache: dict[int, _Ref | None] = {}
         self.document_authors: list[tuple[int, str, _Ref]] | None = None
-        for token in doc:
-            if _inside(spans, token.idx):
+        dep, head, lower = tokens.dep, tokens.head, tokens.lower
+        for i, quoted in enumerate(self.quoted):
+            if quoted:
                 continue
-            if token.dep_ in {"nsubj", "nsubjpass"}:
+            if dep[i] in {"nsubj", "nsubjpass"}:
+                token = doc[i]
                 ref = self.resolve(token)
                 if ref is not None:
                     self._push(token, ref, token.head.lemma_.lower() in CUE_LEMMAS)
-            elif token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.i > 0 and \
-                    doc[token.head.i - 1].lower_ == "according":
+            elif dep[i] == "pobj" and lower[head[i]] == "to" and head[i] > 0 and lower[head[i] - 1] == "according":
+                token = doc[i]
                 ref = self.resolve(token)  # "According to Schildkraut, ..." names a speaker too
                 if ref is not None:
                     self._push(token, ref, True)
@@ -252,19 +268,19 @@ class _Referents:
     def _gender_from_words(self) -> None:
         """Honorifics and nouns right next to a name ("Mrs May", "his wife, Elona", "Elona, his
         wife"); pronouns are not counted, as a wrong resolution would feed itself."""
-        doc = self.doc
         for mention, span in self.person_spans:
             name = self._from_mention(mention).name
-            words = {t.lower_.rstrip(".") for t in doc[max(0, span.start - 1):span.start]}
-            if span.root.dep_ == "appos" and 0 < span.start - span.root.head.i <= 3:
-                words.add(span.root.head.lower_)  # "his wife, Elona", not a noun far before
-            words |= {c.lower_ for c in span.root.children if c.dep_ == "appos"}
-            if span.root.dep_ == "nsubj" and span.root.head.lemma_ == "be":
-                words |= {c.lower_ for c in span.root.head.children if c.dep_ == "attr"}  # "Travis is dad to"
+            words = {word.rstrip(".") for word in self.tokens.lower[max(0, span.start - 1):span.start]}
+            root = span.root  # found by a scan of the span: once
+            if root.dep_ == "appos" and 0 < span.start - root.head.i <= 3:
+                words.add(root.head.lower_)  # "his wife, Elona", not a noun far before
+            words |= {c.lower_ for c in root.children if c.dep_ == "appos"}
+            if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+                words |= {c.lower_ for c in root.head.children if c.dep_ == "attr"}  # "Travis is dad to"
             for word in words:
-                if word in _FEMALE - {"she", "her", "hers", "herself"}:
+                if word in _FEMALE_NOUNS:
                     self._vote(name, "f", 2)
-                elif word in _MALE - {"he", "his", "him", "himself"}:
+                elif word in _MALE_NOUNS:
                     self._vote(name, "m", 2)
         self._gender_from_lone_subjects()
 
@@ -275,53 +291,62 @@ class _Referents:
         doc = self.doc
         if not doc.has_annotation("SENT_START"):
             return
-        for sentence in doc.sents:
+        tokens, quoted = self.tokens, self.quoted
+        pos, lower = tokens.pos, tokens.lower
+        # Only mentions and proper nouns can name someone: visit those, sentence by sentence.
+        candidates = sorted(set(self.mention_at).union(self.proper_nouns))
+        k = 0
+        for start, end in tokens.sentences:
             named: dict[int, str] = {}  # token -> person, from NER or a name given in full before
-            for t in sentence:
-                mention = self.mention_at.get(t.i)
-                if _inside(self.spans, t.idx):
+            while k < len(candidates) and candidates[k] < start:
+                k += 1
+            for i in candidates[k:bisect_left(candidates, end, k)]:
+                if quoted[i]:
                     continue
+                mention = self.mention_at.get(i)
                 if mention is not None and mention.label == "PERSON":
-                    named[t.i] = self._from_mention(mention).name
-                elif t.pos_ == "PROPN" and (ref := self.full_name(t.text)) is not None and ref.person:
-                    named[t.i] = ref.name
-            subject = next((i for i in named if doc[i].dep_ == "nsubj"), None)
+                    named[i] = self._from_mention(mention).name
+                elif pos[i] == "PROPN" and (ref := self.full_name(tokens.orth[i])) is not None and ref.person:
+                    named[i] = ref.name
+            subject = next((i for i in named if tokens.dep[i] == "nsubj"), None)
             if len(set(named.values())) != 1 or subject is None:
                 continue
-            after = [t for t in doc[subject + 1:sentence.end] if not _inside(self.spans, t.idx)]
-            if any(t.pos_ in {"NOUN", "PROPN"} and t.lower_ in _FEMALE | _MALE for t in after):
+            after = [i for i in range(subject + 1, end) if not quoted[i]]
+            if any(pos[i] in {"NOUN", "PROPN"} and lower[i] in _GENDERED for i in after):
                 continue  # "her husband" is a second person
-            genders = {"f" if t.lower_ in _FEMALE else "m" for t in after
-                       if t.pos_ == "PRON" and t.lower_ in _FEMALE | _MALE}
+            genders = {"f" if lower[i] in _FEMALE else "m" for i in after
+                       if pos[i] == "PRON" and lower[i] in _GENDERED}
             if len(genders) == 1:
                 self._vote(named[subject], genders.pop(), 1)
 
-    def _names_from_parse(self, spans: list[_Span]) -> None:
+    def _names_from_parse(self) -> None:
         """Full names NER missed ("Jade Black wants ...", "KATIE Price was ..."): a two- or three-word
         proper-noun compound outside quotes and outside other entities gives its surname and first
         name a full form, after the names the entity mentions give."""
-        doc = self.doc
+        doc, tokens = self.doc, self.tokens
+        pos, dep, orth, lower = tokens.pos, tokens.dep, tokens.orth, tokens.lower
         seen: set[str] = set()
-        for token in doc:
-            if token.pos_ != "PROPN" or token.dep_ in {"compound", "flat"} or _inside(spans, token.idx):
+        for i in self.proper_nouns:
+            if dep[i] in {"compound", "flat"} or self.quoted[i]:
                 continue
-            words = _name_tokens(token)
-            if not 2 <= len(words) <= 3 or not all(w.is_alpha and w.text[:1].isupper() for w in words):
+            left, right = _name_bounds(tokens, i)
+            words = range(left, right)
+            if not 2 <= len(words) <= 3 or not all(tokens.is_alpha[w] and orth[w][:1].isupper() for w in words):
                 continue
-            if any(w.i in self.mention_at and self.mention_at[w.i].label != "PERSON" for w in words) or \
-                    any(w.lower_.rstrip(".") in _TITLE_PREFIXES | TITLE_NOUNS | _ORG_WORDS for w in words):
+            if any(w in self.mention_at and self.mention_at[w].label != "PERSON" for w in words) or \
+                    any(lower[w].rstrip(".") in _NOT_NAME_WORDS for w in words):
                 continue
-            name = " ".join(w.text.title() if w.text.isupper() else w.text for w in words)
+            name = " ".join(orth[w].title() if orth[w].isupper() else orth[w] for w in words)
             if name in seen:
                 continue
             seen.add(name)
             ref = _person(name)
-            if words[-1].lower_ not in self.full_names:
-                self.full_names[words[-1].lower_] = ref
-            if "first:" + words[0].lower_ not in self.full_names:
-                self._first_name(words[0].text, ref)
-            if words[0].i not in self.mention_at:
-                span = doc[words[0].i:words[-1].i + 1]
+            if lower[right - 1] not in self.full_names:
+                self.full_names[lower[right - 1]] = ref
+            if "first:" + lower[left] not in self.full_names:
+                self._first_name(orth[left], ref)
+            if left not in self.mention_at:
+                span = doc[left:right]
                 self.person_spans.append((EntityMention(span.text, span.start_char, span.end_char, "PERSON", name,
                                                         ref.key or ""), span))
 
@@ -349,9 +374,7 @@ class _Referents:
         return self.full_names.get(word) or self.full_names.get("first:" + word)
 
     def _push(self, token: Token, ref: _Ref, cue: bool) -> None:
-        start = token.i
-        while start > 0 and not self.doc[start].is_sent_start:
-            start -= 1
+        start = self.tokens.sentence_first[token.i]
         main = token.head.dep_ == "ROOT" or (token.head.dep_ == "conj" and token.head.head.dep_ == "ROOT")
         self.events.append(_Event(token.idx, self.paragraph_of(token.idx), ref, cue, main, start))
         self.event_chars.append(token.idx)
@@ -397,10 +420,12 @@ class _Referents:
         new lawsuit")."""
         if self.document_authors is None:
             self.document_authors = []
-            for token in self.doc:
-                group = _DOCUMENTS.get(token.lemma_.lower())
-                if group is None or token.pos_ != "NOUN" or _inside(self.spans, token.idx):
+            pos = self.tokens.pos
+            for i, lemma in enumerate(self.tokens.lemma):
+                group = _DOCUMENTS.get(lemma.lower())
+                if group is None or pos[i] != "NOUN" or self.quoted[i]:
                     continue
+                token = self.doc[i]
                 author = self._document_author(token)
                 verb = token.head if token.dep_ in {"dobj", "pobj", "nsubjpass"} else None
                 if verb is not None and token.dep_ == "pobj":
@@ -509,7 +534,8 @@ class _Referents:
         full = self.full_names.get(token.text.casefold())
         if full is not None:
             return full  # "Russia Lavrov" glued by the parser: the surname decides
-        words = [t for t in _name_tokens(token) if t.lower_.rstrip(".") not in _TITLE_PREFIXES]
+        words = [t for t in token.doc[slice(*_name_bounds(self.tokens, token.i))]
+                 if t.lower_.rstrip(".") not in _TITLE_PREFIXES]
         if not words or not words[-1].text[:1].isupper():
             return None
         name = " ".join(t.text for t in words)
@@ -544,12 +570,11 @@ class _Referents:
         if word in _PERSON_PRONOUNS:
             gender = "f" if word == "she" else "m"
             nouns = _FEMALE if gender == "f" else _MALE
-            start = token.i
-            while start > 0 and not self.doc[start].is_sent_start:
-                start -= 1
+            pos, lower = self.tokens.pos, self.tokens.lower
             # "She was nervous her husband would notice, but he didn't": "he" is the unnamed husband.
-            if any(t.pos_ == "NOUN" and t.lower_ in nouns and t.i not in self.mention_at and
-                   not any(c.dep_ == "appos" for c in t.children) for t in self.doc[start:token.i]):
+            if any(pos[i] == "NOUN" and lower[i] in nouns and i not in self.mention_at and
+                   not any(c.dep_ == "appos" for c in self.doc[i].children)
+                   for i in range(self.tokens.sentence_first[token.i], token.i)):
                 return None
             return self.latest(token.idx, person=True, gender=gender)
         if word in _GROUP_PRONOUNS:
@@ -572,21 +597,16 @@ class _Referents:
         own = self.doc.char_span(before, before + 1, alignment_mode="expand")
         limit = before
         if own is not None:
-            first = own.start
-            while first > 0 and not self.doc[first].is_sent_start:
-                first -= 1
-            limit = self.doc[first].idx
+            limit = self.tokens.idx[self.tokens.sentence_first[own.start]]
         index = bisect_right(self.person_starts, limit - 1) - 1
         while index >= 0 and gender is not None and \
                 self.gender_of(self._from_mention(self.person_spans[index][0])) not in (None, gender):
             index -= 1
         if index >= 0:
             mention, span = self.person_spans[index]
-            sentence_start = span.start
-            while sentence_start > 0 and not self.doc[sentence_start].is_sent_start:
-                sentence_start -= 1
+            sentence_start = self.tokens.sentence_first[span.start]
             close = within is None or self.paragraph_of(before) - self.paragraph_of(mention.start) <= max(within, 1)
-            if close and (found is None or found[1] < self.doc[sentence_start].idx):
+            if close and (found is None or found[1] < self.tokens.idx[sentence_start]):
                 # The first person that sentence names: later ones sit in its modifiers.
                 while index > 0 and self.person_spans[index - 1][1].start >= sentence_start and \
                         self.gender_of(self._from_mention(self.person_spans[index - 1][0])) in (None, gender):
@@ -654,10 +674,9 @@ class _Referents:
             for mention, span in self.mention_spans:
                 if mention.start == token.idx:
                     continue
-                start = span.start
-                while start > max(0, span.start - 8) and not self.doc[start].is_sent_start:
-                    start -= 1
-                before = {t.lower_ for t in self.doc[start:span.start]}
+                # Back to the sentence start, at most 8 tokens.
+                start = max(self.tokens.sentence_first[span.start], span.start - 8, 0)
+                before = set(self.tokens.lower[start:span.start])
                 appos_head = span.root.head if span.root.dep_ == "appos" else None
                 if appos_head is not None:
                     before |= {t.lower_ for t in appos_head.subtree if t.i < span.start}
@@ -708,7 +727,7 @@ _NOT_ROLES = frozenset({
 def _is_role(token: Token) -> bool:
     """A noun for a person by what they do or are ("the musician", "the drummer", "the actress")."""
     word = token.lower_
-    if word in _FEMALE | _MALE:
+    if word in _GENDERED:
         return True
     return word.endswith(_ROLE_ENDINGS) and word not in _NOT_ROLES and word not in _ORG_WORDS and \
         word not in _DOCUMENTS and word not in TITLE_NOUNS
@@ -723,11 +742,12 @@ def _client(counsel: Token) -> Token | None:
     return client
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of the name, asked for each mention again
 def _without_title(name: str) -> str:
     """ "GSAS Dean Emma Dench" -> "Emma Dench": NER often takes a title written before a name into
     the name; the words after the last title word are the name when two or more remain."""
     words = name.split()
-    titled = [i for i, w in enumerate(words) if w.casefold().rstrip(".") in TITLE_NOUNS | _TITLE_PREFIXES]
+    titled = [i for i, w in enumerate(words) if w.casefold().rstrip(".") in _TITLE_WORDS]
     if titled and len(words) - titled[-1] - 1 >= 2:
         return " ".join(words[titled[-1] + 1:])
     return name
@@ -739,17 +759,17 @@ def _unknown_name(name: str) -> bool:
     return normalise_name(name) not in load_aliases()
 
 
-def _name_tokens(token: Token) -> list[Token]:
-    doc = token.doc
-    left = token.i
-    while left - 1 >= 0 and doc[left - 1].dep_ in {"compound", "flat"} and doc[left - 1].pos_ == "PROPN" \
-            and left <= doc[left - 1].head.i <= token.i:
+def _name_bounds(tokens: TokenColumns, i: int) -> tuple[int, int]:
+    """Token bounds of the proper-noun compound whose head is token i."""
+    dep, pos, head = tokens.dep, tokens.pos, tokens.head
+    left = i
+    while left - 1 >= 0 and dep[left - 1] in {"compound", "flat"} and pos[left - 1] == "PROPN" \
+            and left <= head[left - 1] <= i:
         left -= 1
-    right = token.i + 1
-    while right < len(doc) and doc[right].dep_ in {"compound", "flat"} and doc[right].pos_ == "PROPN" and \
-            doc[right].head.i == token.i:
+    right = i + 1
+    while right < len(dep) and dep[right] in {"compound", "flat"} and pos[right] == "PROPN" and head[right] == i:
         right += 1
-    return list(doc[left:right])
+    return left, right
 
 
 # --- attribution ---------------------------------------------------------------------------------
@@ -766,6 +786,16 @@ def _inside(spans: list[_Span], char: int) -> bool:
     # find_quote_spans returns disjoint spans in text order.
     index = bisect_right(spans, char, key=lambda s: s.start) - 1
     return index >= 0 and char < spans[index].end
+
+
+def _quoted_tokens(chars: list[int], spans: list[_Span]) -> list[bool]:
+    """_inside(spans, char) for every char at once (the same bisection, in numpy)."""
+    if not spans:
+        return [False] * len(chars)
+    starts = numpy.array([s.start for s in spans])
+    ends = numpy.array([s.end for s in spans])
+    index = numpy.searchsorted(starts, chars, side="right") - 1
+    return ((index >= 0) & (numpy.asarray(chars) < ends[index])).tolist()
 
 
 def _speaker_phrase(token: Token) -> Span:
@@ -815,28 +845,32 @@ def _subject_of(verb: Token) -> Token | None:
     return None
 
 
-def _according_to(doc: Doc, start: int, end: int, spans: list[_Span]) -> _Speaker | None:
-    for token in doc[start:end]:
-        if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
-            for obj in doc[token.i + 1].children:
-                if obj.dep_ == "pobj" and not _inside(spans, obj.idx):
+def _according_to(tokens: TokenColumns, quoted: list[bool], start: int, end: int) -> _Speaker | None:
+    lower = tokens.lower
+    for i in range(start, end):
+        if lower[i] == "according" and i + 1 < len(lower) and lower[i + 1] == "to":
+            for obj in tokens.doc[i + 1].children:
+                if obj.dep_ == "pobj" and not quoted[obj.i]:
                     phrase = _speaker_phrase(obj)
                     return _Speaker(phrase.start, phrase.end, "according to", obj.i)
     return None
 
 
-def _cue_speaker(doc: Doc, start: int, end: int, spans: list[_Span], near: int) -> _Speaker | None:
+def _cue_speaker(tokens: TokenColumns, quoted: list[bool], start: int, end: int, near: int) -> _Speaker | None:
     """The verb of saying outside quotes in tokens [start, end) nearest to char `near`, and its subject."""
-    found = _according_to(doc, start, end, spans)
+    found = _according_to(tokens, quoted, start, end)
     best: tuple[int, _Speaker] | None = None
-    for token in doc[start:end]:
-        if token.pos_ not in {"VERB", "AUX"} or _inside(spans, token.idx):
+    pos = tokens.pos
+    for i in range(start, end):
+        if pos[i] not in {"VERB", "AUX"} or quoted[i]:
+            continue
+        token = tokens.doc[i]
+        # A document "demands", "proposes", "contains": any verb of one quotes it. (Checked before
+        # the subject: most verbs are neither, and both checks only read the parse.)
+        if token.lemma_.lower() not in CUE_LEMMAS and not _document_verb(token):
             continue
         subject = _subject_of(token)
-        if subject is None or _inside(spans, subject.idx):
-            continue
-        # A document "demands", "proposes", "contains": any verb of one quotes it.
-        if token.lemma_.lower() not in CUE_LEMMAS and not _document_verb(token):
+        if subject is None or quoted[subject.i]:
             continue
         phrase = _speaker_phrase(subject)
         distance = abs(token.idx - near)
@@ -877,7 +911,8 @@ def _dash_attribution(doc: Doc, text: str, span: _Span) -> tuple[list[tuple[int,
 
 # --- speech or not -------------------------------------------------------------------------------
 
-def _is_name_or_term(doc: Doc, text: str, span: _Span, sentence: Span | None, spans: list[_Span]) -> bool:
+def _is_name_or_term(tokens: TokenColumns, quoted: list[bool], text: str, span: _Span,
+                     sentence: Span | None) -> bool:
     """Titles, names, terms and translations in quote marks ("Make Your Bed", the so-called
     "ghosting effect"), which are not speech."""
     content = text[span.start:span.end].strip(" ,.;:!?")
@@ -896,23 +931,25 @@ def _is_name_or_term(doc: Doc, text: str, span: _Span, sentence: Span | None, sp
         return True
     if len(words) > 4 or sentence is None:
         return False
-    tokens = doc.char_span(span.start, span.end, alignment_mode="expand")
-    if tokens is None or not len(tokens):
+    doc = tokens.doc
+    quote = doc.char_span(span.start, span.end, alignment_mode="expand")
+    if quote is None or not len(quote):
         return True
     if content[:1].isupper() and text[span.start:span.end].rstrip(" ,”\"»").endswith((".", "!", "?")) and \
-            any(t.pos_ in {"VERB", "AUX"} for t in tokens):
+            any(t.pos_ in {"VERB", "AUX"} for t in quote):
         return False  # a whole short sentence ("It made us unique.") is speech
     # A short quote is speech only when a verb of saying governs it or sits in its sentence; a
     # passive "is called" names a term.
-    node = tokens.root
+    node = quote.root
     while node.head.i != node.i:
         node = node.head
         if node.lemma_.lower() in {"call", "dub", "name", "label", "term"}:
             return not any(c.dep_ == "nsubj" for c in node.children)
         if node.lemma_.lower() in CUE_LEMMAS or _document_verb(node):
             return False
-    return not any((t.lemma_.lower() in CUE_LEMMAS or _document_verb(t)) and t.pos_ in {"VERB", "AUX"}
-                   and not _inside(spans, t.idx) for t in sentence)
+    return not any(tokens.pos[i] in {"VERB", "AUX"} and not quoted[i] and
+                   (tokens.lemma[i].lower() in CUE_LEMMAS or _document_verb(doc[i]))
+                   for i in range(sentence.start, sentence.end))
 
 
 def _document_verb(verb: Token) -> bool:
@@ -939,7 +976,8 @@ def _kind(text: str, start: int, paragraph_start: int) -> str:
 
 def extract_quotes(doc: Doc, mentions: list[EntityMention]) -> list[Quote]:
     """Quotes of one body; never raises on odd input (empty text, stray marks, huge paragraphs)."""
-    text = doc.text
+    tokens = token_columns(doc)
+    text = tokens.text
     if not text.strip():
         return []
     spans = find_quote_spans(text)
@@ -951,9 +989,10 @@ def extract_quotes(doc: Doc, mentions: list[EntityMention]) -> list[Quote]:
     def paragraph_of(char: int) -> int:
         return max(0, bisect_right(starts, char) - 1)
 
-    referents = _Referents(doc, mentions, spans, paragraph_of)
+    referents = _Referents(doc, mentions, spans, paragraph_of, tokens)
+    quoted = referents.quoted
     # Sentence bounds once: Token.sent and Span.sents rescan the whole doc on every call.
-    sentence_bounds = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+    sentence_bounds = tokens.sentences if doc.has_annotation("SENT_START") else [(0, len(doc))]
     sentence_starts = [a for a, _ in sentence_bounds]
     quotes: list[Quote] = []
     seen_texts: set[str] = set()
@@ -975,18 +1014,18 @@ def extract_quotes(doc: Doc, mentions: list[EntityMention]) -> list[Quote]:
                 sentences = [(max(a, window.start), min(b, window.end))
                              for a, b in sentence_bounds[max(0, first_sentence):last_sentence]]
             inside = [i for i, (a, b) in enumerate(sentences)
-                      if a < b and doc[a].idx < span.end and span.start < doc[b - 1].idx + len(doc[b - 1])]
+                      if a < b and tokens.idx[a] < span.end and span.start < tokens.end_char(b - 1)]
             if inside:
                 lo, hi = max(0, inside[0] - 1), min(len(sentences) - 1, inside[-1] + 1)
-                speaker = _cue_speaker(doc, sentences[inside[0]][0], sentences[inside[-1]][1], spans, span.start)
+                speaker = _cue_speaker(tokens, quoted, sentences[inside[0]][0], sentences[inside[-1]][1], span.start)
                 if speaker is None:
-                    speaker = _cue_speaker(doc, sentences[lo][0], sentences[hi][1], spans, span.start)
+                    speaker = _cue_speaker(tokens, quoted, sentences[lo][0], sentences[hi][1], span.start)
                     # A neighbouring sentence's cue attributes this quote only when it names someone
                     # ("Patients will often tell him excuses. “You do ...”" is the doctor's).
                     if speaker is not None and speaker.head is not None and \
                             referents.resolve(doc[speaker.head]) is None:
                         speaker = None
-        if _is_name_or_term(doc, text, span, sentence, spans):
+        if _is_name_or_term(tokens, quoted, text, span, sentence):
             continue
         if speaker is not None:
             head = doc[speaker.head] if speaker.head is not None else doc[speaker.token_start]

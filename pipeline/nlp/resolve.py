@@ -50,6 +50,12 @@ class Resolved:
     curated: bool = False  # the name comes from the alias table
 
 
+# Pure functions of a string, called for every span of every article (mostly the same names
+# again): cached. Bounded so a long-running process does not grow without limit.
+_NAME_CACHE_SIZE = 1 << 16
+
+
+@functools.lru_cache(maxsize=_NAME_CACHE_SIZE)
 def normalise_name(name: str) -> str:
     """Comparison form: accents, case, dots and spacing do not matter ("U.S." == "US")."""
     text = unicodedata.normalize("NFKD", name.translate(_APOSTROPHES))
@@ -58,6 +64,7 @@ def normalise_name(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=_NAME_CACHE_SIZE)
 def variant_key(name: str) -> str:
     """Spelling-variant form: also without Arabic particles, hyphens and transliterated endings."""
     words = _PARTICLE.sub("", normalise_name(name)).replace("-", " ").split()

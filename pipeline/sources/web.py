@@ -57,8 +57,12 @@ class WebIngest:
     failed: int = 0
 
 
+# Archived bodies: level 3 is twice as fast as 6 for bodies about 13% larger (NAEB pages).
+GZIP_LEVEL = 3
+
+
 def _gzip(body: bytes | None) -> bytes | None:
-    return gzip.compress(body, compresslevel=6, mtime=0) if body else None
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if body else None
 
 
 def _quarantine_fetch(conn, run_id: int, source: str, result: FetchResult) -> None:
@@ -115,41 +119,58 @@ async def _discover(fetcher: Fetcher, conn, run_id: int, source: Source, cfg: Se
 
 async def _fetch_articles(fetcher: Fetcher, conn, run_id: int, source: str, urls: list[str],
                           out: WebIngest) -> None:
-    requests, previous = [], {}
+    previous = warehouse.last_good_fetches(conn, urls)
+    requests = []
     for url in urls:
-        last = warehouse.last_good_fetch(conn, url)
-        previous[url] = last
-        headers = (last or {}).get("headers") or {}
+        headers = (previous.get(url) or {}).get("headers") or {}
         requests.append({"url": url, "etag": headers.get("etag"), "last_modified": headers.get("last-modified")})
-    # Chunks bound the bodies held in memory; storing in listing order keeps document ids (and so
-    # which of two near-duplicates becomes canonical) independent of network timing.
-    for start in range(0, len(requests), FETCH_CHUNK):
-        results = await fetcher.fetch_many(requests[start:start + FETCH_CHUNK])
-        for result in results:
-            _store_fetch(conn, run_id, source, result, previous, out)
+    # Chunks bound the bodies held in memory. A chunk is stored (compressed, inserted, committed) in a
+    # thread while the next one downloads; chunks are stored in listing order, so document ids (and
+    # so which of two near-duplicates becomes canonical) do not depend on network timing.
+    storing = None
+    try:
+        for start in range(0, len(requests), FETCH_CHUNK):
+            results = await fetcher.fetch_many(requests[start:start + FETCH_CHUNK])
+            if storing is not None:
+                await storing
+            storing = asyncio.ensure_future(asyncio.to_thread(_store_chunk, conn, run_id, source, results,
+                                                              previous, out))
+    finally:
+        if storing is not None:
+            await storing  # the connection must not be closed under a running store
 
 
-def _store_fetch(conn, run_id: int, source: str, result: FetchResult, previous: dict, out: WebIngest) -> None:
-    """Archive one response; a usable page (or the stored copy a 304 confirms) joins its URL's group."""
-    document_id = None
-    if result.not_modified and previous.get(result.url):
-        document_id = previous[result.url]["document_id"]
-        out.not_modified += 1
-    elif result.ok and result.text is not None:
-        document = RawDocument(source=source, uri=result.final_url, content=result.text.encode("utf-8"),
-                               media_type=HTML_MEDIA_TYPE)
-        (document_id,) = warehouse.store_raw_documents(conn, run_id, [document])
-        out.fetched += 1
-    else:
-        if result.not_modified:  # 304 for a page we never archived: cannot use it
-            result.error_code, result.error = "not_modified_unknown", f"{result.url}: 304 without a stored copy"
-        out.failed += 1
-        _quarantine_fetch(conn, run_id, source, result)
-    warehouse.archive_fetch(conn, run_id, source, result, body_gzip=_gzip(result.body), document_id=document_id)
-    if document_id is not None:
-        group = out.groups.setdefault(url_key(result.url), [])
-        if document_id not in group:
-            group.append(document_id)
+def _store_chunk(conn, run_id: int, source: str, results: list[FetchResult], previous: dict,
+                 out: WebIngest) -> None:
+    """Archive a chunk of responses in one transaction; a usable page (or the stored copy a 304
+    confirms) joins its URL's group. Runs in a worker thread: zlib releases the GIL."""
+    confirmed = {i for i, r in enumerate(results) if r.not_modified and previous.get(r.url)}
+    pages = [i for i, r in enumerate(results) if i not in confirmed and r.ok and r.text is not None]
+    stored = warehouse.store_raw_documents(conn, run_id, [
+        RawDocument(source=source, uri=results[i].final_url, content=results[i].text.encode("utf-8"),
+                    media_type=HTML_MEDIA_TYPE) for i in pages])
+    document_ids = dict(zip(pages, stored))
+    bodies = [_gzip(result.body) for result in results]
+    with conn.pipeline():
+        for i, (result, body_gzip) in enumerate(zip(results, bodies)):
+            if i in confirmed:
+                document_id = previous[result.url]["document_id"]
+                out.not_modified += 1
+            elif i in document_ids:
+                document_id = document_ids[i]
+                out.fetched += 1
+            else:
+                document_id = None
+                if result.not_modified:  # 304 for a page we never archived: cannot use it
+                    result.error_code = "not_modified_unknown"
+                    result.error = f"{result.url}: 304 without a stored copy"
+                out.failed += 1
+                _quarantine_fetch(conn, run_id, source, result)
+            warehouse.archive_fetch(conn, run_id, source, result, body_gzip=body_gzip, document_id=document_id)
+            if document_id is not None:
+                group = out.groups.setdefault(url_key(result.url), [])
+                if document_id not in group:
+                    group.append(document_id)
     conn.commit()
 
 

@@ -42,3 +42,40 @@ def test_the_canonical_copy_is_the_seed_then_the_earliest_published(clean_dsn):
             row(1, "https://a.example/1", True, earlier), row(2, "https://a.example/1", False, None)])
         assert [r["document_id"] for r in kept] == [2]  # the seed's text, though newer and undated
         assert duplicates == [(1, "https://a.example/1", "https://a.example/1", "url", 1.0)]
+
+
+def test_the_batch_match_is_the_first_earlier_article_a_pairwise_scan_would_find():
+    import random
+
+    import numpy as np
+
+    from pipeline.extract.documents import _first_batch_match
+
+    rng = random.Random(7)
+    base = [[rng.randrange(2**32) for _ in range(dedup.NUM_PERM)] for _ in range(5)]
+
+    def variant(sig, changed):  # a signature that differs from `sig` in `changed` positions
+        out = list(sig)
+        for i in rng.sample(range(dedup.NUM_PERM), changed):
+            out[i] = rng.randrange(2**32)
+        return out
+
+    keys = [f"k{i}" for i in range(12)]
+    sigs = [variant(base[i % 5], rng.choice([0, 5, 12, 13, 30])) for i in range(12)]
+    shas = [f"sha{i % 4}" if i % 3 == 0 else f"own{i}" for i in range(12)]
+    probe, probe_sha = variant(base[2], 6), "sha0"
+
+    def pairwise():
+        for key, sig, sha in zip(keys, sigs, shas):
+            if sha == probe_sha:
+                return key, "exact", 1.0
+            if dedup.similarity(probe, sig) >= dedup.NEAR_DUPLICATE:
+                return key, "minhash", dedup.similarity(probe, sig)
+        return None
+
+    expected = pairwise()
+    assert expected is not None
+    assert _first_batch_match(keys, shas, np.array(sigs, dtype=np.uint64), probe_sha, probe) == expected
+    assert _first_batch_match([], [], np.empty((0, dedup.NUM_PERM), dtype=np.uint64), "x", probe) is None
+    unrelated = [rng.randrange(2**32) for _ in range(dedup.NUM_PERM)]
+    assert _first_batch_match(keys, shas, np.array(sigs, dtype=np.uint64), "none", unrelated) is None

@@ -61,6 +61,8 @@ class EntityMention:
     canonical_name: str
     canonical_key: str
     ner_label: str | None = None  # label after cleanup, before canonicalisation; re-resolution starts from it
+    wikidata_id: str | None = None  # from the alias table
+    curated: bool = False  # canonical name from the alias table
 
 
 @dataclass(frozen=True, slots=True)

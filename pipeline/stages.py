@@ -233,7 +233,8 @@ def extract_batch(dsn: str, batch_id: int) -> int:
             row = _staging_article_row(doc["document_id"], doc["source"], parsed)
             rows.append({"document_id": doc["document_id"], "article_key": row[1], "body": parsed.body,
                          "published_at": parsed.published_at, "html": documents.is_html(doc["media_type"]),
-                         "body_sha256": outcome.body_sha256, "minhash": outcome.minhash, "row": row})
+                         "body_sha256": outcome.body_sha256, "minhash": outcome.minhash,
+                         "band_hashes": outcome.band_hashes, "row": row})
         del jobs
         kept, fingerprints, duplicates = documents.set_aside_duplicates(conn, rows)
         warehouse.replace_staging_rows(conn, "articles", batch_id, ARTICLE_COLUMNS, [r["row"] for r in kept])
@@ -246,7 +247,7 @@ def extract_batch(dsn: str, batch_id: int) -> int:
 # --- analyse: staging.articles -> staging.entity_mentions, staging.quotes ----------------------
 
 MENTION_COLUMNS = ("row_no", "article_key", "field", "mention_text", "start_char", "end_char", "label",
-                   "canonical_name", "canonical_key", "ner_label")
+                   "canonical_name", "canonical_key", "ner_label", "wikidata_id", "curated")
 QUOTE_COLUMNS = ("row_no", "article_key", "quote_text", "start_char", "end_char", "speaker_name", "speaker_key",
                  "speaker_mention", "speaker_start", "speaker_end", "cue", "kind")
 
@@ -257,20 +258,25 @@ def analyse_batch(dsn: str, batch_id: int) -> int:
 
     nlp = load_model(settings().spacy_model)
     with warehouse.connect(dsn) as conn:
+        # Resolved with the warehouse's alias table, as the load would: it then has nothing to re-resolve.
+        entity_store.sync_curated_aliases(conn)
+        aliases, aliases_version = entity_store.current_aliases(conn)
+        conn.commit()
         articles = warehouse.staging_rows(conn, "articles", batch_id)
         inputs = (NlpInput(key=row["article_key"], title=row["title"] or "", body=row["body"] or "") for row in articles)
         mention_rows, quote_rows = [], []
-        for result in analyse(inputs, nlp):
+        for result in analyse(inputs, nlp, aliases=aliases):
             for field, mentions in (("title", result.title_mentions), ("body", result.mentions)):
                 for m in mentions:
                     mention_rows.append((len(mention_rows), result.key, field, m.text, m.start, m.end, m.label,
-                                         m.canonical_name, m.canonical_key, m.ner_label))
+                                         m.canonical_name, m.canonical_key, m.ner_label, m.wikidata_id, m.curated))
             for q in result.quotes:
                 quote_rows.append((len(quote_rows), result.key, q.text, q.start, q.end, q.speaker, q.speaker_key,
                                    q.speaker_mention, q.speaker_start, q.speaker_end, q.cue, q.kind))
         warehouse.replace_staging_rows(conn, "entity_mentions", batch_id, MENTION_COLUMNS, mention_rows)
         warehouse.replace_staging_rows(conn, "quotes", batch_id, QUOTE_COLUMNS, quote_rows)
         warehouse.mark_batch(conn, batch_id, "analysed")
+        warehouse.set_batch_aliases_version(conn, batch_id, aliases_version)
     return batch_id
 
 
@@ -401,10 +407,11 @@ def load_batch(dsn: str, batch_id: int) -> int:
             # concurrent upserts of the same article or entity would otherwise race.
             warehouse.lock_core_writes(conn)
             counts = warehouse.load_batch_into_core(conn, batch_id, run_id=batch["run_id"],
-                                                    nlp_model=batch["nlp_model"])
+                                                    nlp_model=batch["nlp_model"],
+                                                    aliases_version=batch["aliases_version"])
             counts |= warehouse.load_fingerprints_and_duplicates(conn, batch_id, batch["run_id"], dedup.bands)
-            # Canonical ids from the warehouse alias table, which data engineers may have extended.
-            counts["entities"] = entity_store.resolve_batch_articles(conn, batch_id)
+            # Data engineers may have extended the alias table since the batch was analysed.
+            counts["entities"] = entity_store.resolve_stale_batch_articles(conn, batch_id)
             warehouse.mark_batch(conn, batch_id, "loaded")
     log.info("batch %s loaded: %s", batch_id, counts)
     return batch_id

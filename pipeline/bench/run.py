@@ -273,7 +273,7 @@ _FLOOR_ROWS = {
     "entity_mentions": """
         select (row_number() over (order by m.article_id, m.field, m.start_char) - 1)::int, a.article_key,
                m.field, m.mention_text, m.start_char, m.end_char, m.label, e.canonical_name, e.canonical_key,
-               m.ner_label
+               m.ner_label, e.wikidata_id, e.wikidata_id is not null
         from core.entity_mentions m join core.articles a using (article_id) join core.entities e using (entity_id)""",
     "quotes": """
         select (row_number() over (order by q.article_id, q.start_char) - 1)::int, a.article_key, q.quote_text,

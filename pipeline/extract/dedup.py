@@ -47,6 +47,10 @@ def bands(sig: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
+def band_hashes(sig: Sequence[int]) -> list[int]:
+    return [band_hash for _, band_hash in bands(sig)]
+
+
 def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of the two shingle sets."""
     if len(a) != len(b) or not a:

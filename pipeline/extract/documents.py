@@ -25,7 +25,7 @@ from pipeline.records import ParsedArticle, RejectedDocument
 from pipeline.sources import seeds
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-FINGERPRINT_COLUMNS = ("document_id", "article_key", "body_sha256", "minhash")
+FINGERPRINT_COLUMNS = ("document_id", "article_key", "body_sha256", "minhash", "band_hashes")
 DUPLICATE_COLUMNS = ("document_id", "canonical_key", "duplicate_key", "method", "similarity")
 
 
@@ -58,6 +58,7 @@ class Parsed:
     article: ParsedArticle | None
     body_sha256: str | None = None
     minhash: list[int] | None = None
+    band_hashes: list[int] | None = None  # LSH band hashes of minhash, in band order
     rejected_reason: str | None = None
     rejected_code: str | None = None
 
@@ -69,7 +70,8 @@ def _parse_with_fingerprints(job: tuple[bytes, str | None, str]) -> Parsed:
     except RejectedDocument as rejected:
         # Returned, not raised: RejectedDocument does not survive pickling (keyword-only code).
         return Parsed(None, rejected_reason=rejected.reason, rejected_code=rejected.code)
-    return Parsed(article, dedup.body_sha256(article.body), dedup.signature(article.body))
+    signature = dedup.signature(article.body)
+    return Parsed(article, dedup.body_sha256(article.body), signature, dedup.band_hashes(signature))
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -131,9 +133,22 @@ def _first_batch_match(keys: list[str], shas: list[str], sigs: np.ndarray, sha: 
     return (keys[first], "exact", 1.0) if shas[first] == sha else (keys[first], "minhash", float(similar[first]))
 
 
+def _loaded_match(candidates: list[dict], key: str, sha: str, sig: Sequence[int]) -> tuple[str, str, float] | None:
+    """The first loaded article (by id) with the same body hash or a near-duplicate signature."""
+    for c in candidates:
+        if c["article_key"] == key:
+            continue
+        if c["body_sha256"] == sha:
+            return c["article_key"], "exact", 1.0
+        similarity = dedup.similarity(sig, c["minhash"])
+        if similarity >= dedup.NEAR_DUPLICATE:
+            return c["article_key"], "minhash", similarity
+    return None
+
+
 def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[tuple], list[tuple]]:
-    """rows: dicts with document_id, article_key, body, html (and body_sha256, minhash when already
-    computed). Returns (kept rows, fingerprint rows, duplicate rows)."""
+    """rows: dicts with document_id, article_key, body, html (and body_sha256, minhash, band_hashes
+    when already computed). Returns (kept rows, fingerprint rows, duplicate rows)."""
     kept, fingerprints, duplicates = [], [], []
     chosen: list[str] = []  # keys of the kept rows, in the order they were kept
     # A page fetched as a seed's "Original url" is that seed's article even when the page names
@@ -145,15 +160,22 @@ def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[t
         published = row.get("published_at")
         return row["html"], published is None, published or date.min, row["document_id"]
 
+    prints = []
+    for row in sorted(rows, key=order):
+        body = row["body"] or ""
+        sha = row.get("body_sha256") or dedup.body_sha256(body)
+        sig = row.get("minhash") or dedup.signature(body)
+        prints.append((row, sha, sig, row.get("band_hashes") or dedup.band_hashes(sig)))
+    # Loaded look-alikes of every new article in one query, not one round trip per article.
+    probes = [(i, sha, hashes) for i, (row, sha, _, hashes) in enumerate(prints) if row["article_key"] not in loaded]
+    in_warehouse = warehouse.duplicate_candidates(conn, probes)
     # Signatures chosen so far, as one matrix: comparing a row with all of them is one vector
     # operation instead of a Python loop per pair (a batch of 200 has 20,000 pairs).
     chosen_sigs = np.empty((len(rows), dedup.NUM_PERM), dtype=np.uint64)
     chosen_shas: list[str] = []
     chosen_set: set[str] = set()
-    for row in sorted(rows, key=order):
-        key, body = row["article_key"], row["body"] or ""
-        sha = row.get("body_sha256") or dedup.body_sha256(body)
-        sig = row.get("minhash") or dedup.signature(body)
+    for i, (row, sha, sig, hashes) in enumerate(prints):
+        key = row["article_key"]
         aliases = [key] + sorted(_url_key(u) for u in fetched.get(row["document_id"], ()))
         same = next((alias for alias in aliases if alias in chosen_set), None)
         if same is not None:
@@ -163,18 +185,8 @@ def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[t
         # An article already loaded under its own key stays itself (two near-duplicates loaded by
         # parallel batches must not end up pointing at each other, nor a newer seed take its place).
         if key not in loaded:
-            match = _first_batch_match(chosen, chosen_shas, chosen_sigs[:len(chosen)], sha, sig)
-            if match is None:
-                for c in warehouse.duplicate_candidates(conn, sha, dedup.bands(sig)):
-                    if c["article_key"] == key:
-                        continue
-                    if c["body_sha256"] == sha:
-                        match = (c["article_key"], "exact", 1.0)
-                        break
-                    similarity = dedup.similarity(sig, c["minhash"])
-                    if similarity >= dedup.NEAR_DUPLICATE:
-                        match = (c["article_key"], "minhash", similarity)
-                        break
+            match = _first_batch_match(chosen, chosen_shas, chosen_sigs[:len(chosen)], sha, sig) \
+                or _loaded_match(in_warehouse.get(i, []), key, sha, sig)
         if match:
             duplicates.append((row["document_id"], match[0], key, match[1], match[2]))
             continue
@@ -183,6 +195,6 @@ def set_aside_duplicates(conn, rows: Sequence[dict]) -> tuple[list[dict], list[t
         chosen.append(key)
         chosen_set.add(key)
         kept.append(row)
-        fingerprints.append((row["document_id"], key, sha, sig))
+        fingerprints.append((row["document_id"], key, sha, sig, hashes))
     kept.sort(key=lambda r: r["document_id"])
     return kept, fingerprints, duplicates

@@ -35,6 +35,10 @@ def extractor_version() -> str:
 SHORT_BODY_WORDS = 120
 # Fewer words than this in the final body and the document is rejected.
 MIN_BODY_WORDS = 15
+# trafilatura's fast mode skips its readability/jusText comparison, a fifth of extraction time.
+# The comparison only changes short results: below this many words the page is extracted again in
+# full. On NAEB every output stays the same with 22 % less extraction time (fast alone changes 10 pages).
+FULL_EXTRACTION_BELOW_WORDS = 300
 
 _WORD = re.compile(r"\w+")
 _ARTICLE_TYPES = {
@@ -519,10 +523,12 @@ def _tidy(paragraphs: list[str], title: str) -> list[str]:
 def _trafilatura(text: str, url: str | None) -> trafilatura.settings.Document | None:
     try:
         # favor_precision: on NAEB it lifts body F1 from 0.924 to 0.933; short results still go to the fallbacks.
-        return trafilatura.bare_extraction(
-            text, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            favor_precision=True, favor_recall=False, deduplicate=False,
-        )
+        options = dict(url=url, with_metadata=True, include_comments=False, include_tables=True,
+                       favor_precision=True, favor_recall=False, deduplicate=False)
+        document = trafilatura.bare_extraction(text, fast=True, **options)
+        if document is not None and _words(document.text or "") >= FULL_EXTRACTION_BELOW_WORDS:
+            return document
+        return trafilatura.bare_extraction(text, **options)
     except Exception:  # noqa: BLE001 - a crash in the library is treated as "nothing found"
         return None
 

@@ -7,6 +7,8 @@ an entity whose key does not change keeps its id.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Sequence
 from itertools import groupby
 from pathlib import Path
@@ -51,11 +53,37 @@ def sync_curated_aliases(conn: psycopg.Connection, path: Path = ALIASES_PATH) ->
     return changed
 
 
+def _alias_rows(conn: psycopg.Connection) -> list[tuple]:
+    # Resolution order: a warehouse row wins over a curated spelling of the same alias.
+    return _tuples(conn, """select alias, canonical_name, entity_type, wikidata_id from core.entity_aliases
+                            order by source = 'warehouse', added_at, alias""")
+
+
+def _version(rows: Sequence[tuple]) -> str:
+    """md5 of the rows in resolution order: equal versions resolve every mention the same way."""
+    text = "\x1e".join("\x1f".join(value or "" for value in row) for row in rows)
+    return hashlib.md5(text.encode()).hexdigest()
+
+
 def alias_table(conn: psycopg.Connection) -> AliasTable:
     """The warehouse's aliases; a warehouse row wins over a curated spelling of the same alias."""
-    rows = _tuples(conn, """select alias, canonical_name, entity_type, wikidata_id from core.entity_aliases
-                            order by source = 'warehouse', added_at, alias""")
+    return AliasTable.from_rows(_alias_rows(conn))
+
+
+def aliases_version(conn: psycopg.Connection) -> str:
+    return _version(_alias_rows(conn))
+
+
+@functools.lru_cache(maxsize=4)
+def _table_of_version(version: str, rows: tuple[tuple, ...]) -> AliasTable:
     return AliasTable.from_rows(rows)
+
+
+def current_aliases(conn: psycopg.Connection) -> tuple[AliasTable, str]:
+    """(alias table, its version), from one read; the table is built once per version."""
+    rows = _alias_rows(conn)
+    version = _version(rows)
+    return _table_of_version(version, tuple(rows)), version
 
 
 def _tuples(conn: psycopg.Connection, sql: str, params: Sequence | None = None) -> list[tuple]:
@@ -107,12 +135,13 @@ def resolve(conn: psycopg.Connection, article_ids: Sequence[int] | None = None) 
     """Recompute canonical entities of stored mentions (all, or of the given articles) from the
     warehouse alias table and repoint mentions and quotes' speakers, in the caller's transaction."""
     counts = {"aliases_synced": sync_curated_aliases(conn)}
-    counts["mentions"] = _stage_resolutions(conn, article_ids, alias_table(conn))
+    aliases, version = current_aliases(conn)
+    counts["mentions"] = _stage_resolutions(conn, article_ids, aliases)
     counts["entities_created"] = conn.execute(
         """insert into core.entities (canonical_key, canonical_name, entity_type, wikidata_id)
            select distinct on (canonical_key) canonical_key, canonical_name, entity_type, wikidata_id
            from resolved_mentions
-           order by canonical_key, curated desc, length(canonical_name) desc, canonical_name
+           order by canonical_key, curated desc, length(canonical_name) desc, canonical_name collate "C" desc
            on conflict (canonical_key) do nothing"""
     ).rowcount
     # Names and Wikidata ids of curated entities follow the alias table; ids stay.
@@ -151,6 +180,10 @@ def resolve(conn: psycopg.Connection, article_ids: Sequence[int] | None = None) 
            where q.quote_id = c.quote_id
              and (q.speaker_entity_id <> c.new_entity_id or q.speaker_name is distinct from e.canonical_name)"""
     ).rowcount
+    scope = "" if article_ids is None else "and article_id = any(%(ids)s)"
+    conn.execute(f"""update core.articles set entity_aliases_version = %(version)s
+                     where entity_aliases_version is distinct from %(version)s {scope}""",
+                 {"version": version, "ids": None if article_ids is None else list(article_ids)})
     return counts
 
 
@@ -162,10 +195,14 @@ def resolve_warehouse(dsn: str, article_ids: Sequence[int] | None = None) -> dic
             return resolve(conn, article_ids)
 
 
-def resolve_batch_articles(conn: psycopg.Connection, batch_id: int) -> dict[str, int]:
-    """After a batch is loaded: resolve its articles with the warehouse's aliases (the NLP stage
-    only knows the curated file)."""
+def resolve_stale_batch_articles(conn: psycopg.Connection, batch_id: int) -> dict[str, int]:
+    """After a batch is loaded: re-resolve those of its articles whose entities were resolved with
+    another alias table than the warehouse's current one (an alias added since the batch was
+    analysed, or an unchanged article loaded before). Usually none, so no Python resolution runs."""
+    sync_curated_aliases(conn)
+    current = aliases_version(conn)
     ids = [r[0] for r in _tuples(
         conn, """select distinct a.article_id from staging.articles s join core.articles a using (article_key)
-                 where s.batch_id = %s and s.is_valid""", (batch_id,))]
+                 where s.batch_id = %s and s.is_valid and a.entity_aliases_version is distinct from %s""",
+        (batch_id, current))]
     return resolve(conn, ids) if ids else {}

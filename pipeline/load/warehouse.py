@@ -126,6 +126,10 @@ def mark_batch(conn: psycopg.Connection, batch_id: int, step: str) -> None:
     conn.execute(f"update ops.batches set {step}_at = now() where batch_id = %s", (batch_id,))
 
 
+def set_batch_aliases_version(conn: psycopg.Connection, batch_id: int, version: str) -> None:
+    conn.execute("update ops.batches set aliases_version = %s where batch_id = %s", (version, batch_id))
+
+
 def raw_documents_of_batch(conn: psycopg.Connection, batch_id: int) -> list[dict]:
     return conn.execute(
         """
@@ -293,13 +297,15 @@ def lock_core_writes(conn: psycopg.Connection) -> None:
     conn.execute("select pg_advisory_xact_lock(%s)", (CORE_WRITE_LOCK,))
 
 
-def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int, nlp_model: str) -> dict:
+def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int, nlp_model: str,
+                         aliases_version: str | None = None) -> dict:
     """Upsert one validated batch from staging into core in the caller's transaction.
 
     Articles are keyed by article_key; an unchanged article (same content hash and NLP model) is
-    left alone, so reruns write nothing. Changed articles get their mentions and quotes replaced.
+    left alone, so reruns write nothing. Changed articles get their mentions and quotes replaced,
+    with entities as the analyse task resolved them (with the alias table of `aliases_version`).
     """
-    params = {"batch": batch_id, "run": run_id, "model": nlp_model}
+    params = {"batch": batch_id, "run": run_id, "model": nlp_model, "aliases": aliases_version}
     changed = conn.execute(
         """
         with candidates as (
@@ -311,9 +317,9 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
         )
         insert into core.articles as a (article_key, source, url, title, standfirst, dateline, published_at,
                                         language, authors, body, word_count, content_hash, extractor,
-                                        extractor_version, nlp_model, last_run_id)
+                                        extractor_version, nlp_model, last_run_id, entity_aliases_version)
         select article_key, source, url, title, standfirst, dateline, published_at, language, authors, body,
-               word_count, content_hash, extractor, extractor_version, %(model)s, %(run)s
+               word_count, content_hash, extractor, extractor_version, %(model)s, %(run)s, %(aliases)s
         from candidates
         on conflict (article_key) do update
            set source = excluded.source, url = excluded.url, title = excluded.title,
@@ -322,7 +328,8 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
                authors = excluded.authors, body = excluded.body, word_count = excluded.word_count,
                content_hash = excluded.content_hash, extractor = excluded.extractor,
                extractor_version = excluded.extractor_version, nlp_model = excluded.nlp_model,
-               last_run_id = excluded.last_run_id, loaded_at = now()
+               last_run_id = excluded.last_run_id, entity_aliases_version = excluded.entity_aliases_version,
+               loaded_at = now()
          where a.content_hash is distinct from excluded.content_hash
             or a.nlp_model is distinct from excluded.nlp_model
             or a.extractor_version is distinct from excluded.extractor_version
@@ -347,19 +354,34 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
     params["changed"] = changed_ids
     conn.execute("delete from core.entity_mentions where article_id = any(%(changed)s)", params)
     conn.execute("delete from core.quotes where article_id = any(%(changed)s)", params)
+    # New entities take the curated name, else the longest spelling; as entity_store.resolve would.
     conn.execute(
         """
-        insert into core.entities (canonical_key, canonical_name, entity_type)
-        select distinct on (canonical_key) canonical_key, canonical_name, split_part(canonical_key, ':', 1)
+        insert into core.entities (canonical_key, canonical_name, entity_type, wikidata_id)
+        select distinct on (canonical_key) canonical_key, canonical_name, split_part(canonical_key, ':', 1),
+               wikidata_id
         from (
-            select canonical_key, canonical_name from staging.entity_mentions
+            select canonical_key, canonical_name, wikidata_id, curated from staging.entity_mentions
             where batch_id = %(batch)s and is_valid
             union all
-            select speaker_key, speaker_name from staging.quotes
+            select speaker_key, speaker_name, null, false from staging.quotes
             where batch_id = %(batch)s and is_valid and speaker_key is not null and speaker_name is not null
         ) as names
-        order by canonical_key, length(canonical_name) desc
+        -- Ties: byte order, descending, puts "Atlanta" before "ATLANTA" and "Dončić" before "Doncic".
+        order by canonical_key, curated desc, length(canonical_name) desc, canonical_name collate "C" desc
         on conflict (canonical_key) do nothing
+        """,
+        params,
+    )
+    # Existing curated entities follow the alias table's name and Wikidata id.
+    conn.execute(
+        """
+        update core.entities e set canonical_name = c.canonical_name, wikidata_id = c.wikidata_id
+        from (select distinct on (canonical_key) canonical_key, canonical_name, wikidata_id
+              from staging.entity_mentions where batch_id = %(batch)s and is_valid and curated
+              order by canonical_key, canonical_name) c
+        where e.canonical_key = c.canonical_key
+          and (e.canonical_name, e.wikidata_id) is distinct from (c.canonical_name, c.wikidata_id)
         """,
         params,
     )
@@ -382,8 +404,12 @@ def load_batch_into_core(conn: psycopg.Connection, batch_id: int, *, run_id: int
         insert into core.quotes (article_id, start_char, end_char, quote_text, kind, speaker_name,
                                  speaker_entity_id, speaker_mention, speaker_start, speaker_end, cue)
         select distinct on (a.article_id, q.start_char, q.end_char)
-               a.article_id, q.start_char, q.end_char, q.quote_text, q.kind, q.speaker_name, e.entity_id,
-               q.speaker_mention, q.speaker_start, q.speaker_end, q.cue
+               a.article_id, q.start_char, q.end_char, q.quote_text, q.kind,
+               -- A speaker the article names as an entity is called by that entity's name.
+               case when exists (select from core.entity_mentions m
+                                 where m.article_id = a.article_id and m.entity_id = e.entity_id)
+                    then e.canonical_name else q.speaker_name end,
+               e.entity_id, q.speaker_mention, q.speaker_start, q.speaker_end, q.cue
         from staging.quotes q
         join core.articles a using (article_key)
         left join core.entities e on e.canonical_key = q.speaker_key
@@ -494,47 +520,77 @@ def create_grouped_batches(conn: psycopg.Connection, run_id: int, groups: Sequen
     return batch_ids
 
 
-def duplicate_candidates(conn: psycopg.Connection, body_sha256: str, bands: Sequence[tuple[int, int]]) -> list[dict]:
-    """Loaded articles with the same body hash or sharing an LSH band, with their signatures."""
-    return conn.execute(
+def duplicate_candidates(conn: psycopg.Connection,
+                         probes: Sequence[tuple[int, str, Sequence[int]]]) -> dict[int, list[dict]]:
+    """probes: (probe id, body sha256, band hashes in band order). For each probe, the loaded articles
+    with the same body hash or sharing an LSH band, with their signatures, by article id; one query."""
+    if not probes:
+        return {}
+    found: dict[int, list[dict]] = {}
+    rows = conn.execute(
         """
-        select a.article_id, a.article_key, f.body_sha256, f.minhash
-        from core.article_fingerprints f join core.articles a using (article_id)
-        where f.body_sha256 = %s
-           or f.article_id in (select article_id from core.article_lsh_bands
-                               where (band, band_hash) in (select * from unnest(%s::smallint[], %s::bigint[])))
-        order by a.article_id
+        with probe_band as (
+            select * from unnest(%(band_probes)s::int[], %(bands)s::smallint[], %(hashes)s::bigint[])
+                     as b(probe_id, band, band_hash)
+        ), hit as (
+            select p.probe_id, f.article_id
+            from unnest(%(ids)s::int[], %(shas)s::text[]) as p(probe_id, body_sha256)
+            join core.article_fingerprints f using (body_sha256)
+            union
+            select b.probe_id, l.article_id from probe_band b join core.article_lsh_bands l using (band, band_hash)
+        )
+        select h.probe_id, a.article_id, a.article_key, f.body_sha256, f.minhash
+        from hit h join core.article_fingerprints f using (article_id) join core.articles a using (article_id)
+        order by h.probe_id, a.article_id
         """,
-        (body_sha256, [b for b, _ in bands], [h for _, h in bands]),
+        {"ids": [p[0] for p in probes], "shas": [p[1] for p in probes],
+         "band_probes": [p[0] for p in probes for _ in p[2]],
+         "bands": [band for p in probes for band in range(len(p[2]))],
+         "hashes": [band_hash for p in probes for band_hash in p[2]]},
     ).fetchall()
+    for row in rows:
+        found.setdefault(row.pop("probe_id"), []).append(row)
+    return found
 
 
 def load_fingerprints_and_duplicates(conn: psycopg.Connection, batch_id: int, run_id: int, bands_of) -> dict:
-    """After load_batch_into_core: signatures of the batch's loaded articles, and duplicate links.
-    Set-based: one upsert, one delete and one COPY per batch, not three statements per article."""
+    """After load_batch_into_core: signatures of the batch's loaded articles with their LSH bands
+    (staged by the extract task), and duplicate links; set-based, a few statements per batch."""
     rows = conn.execute(
         """
         with latest as (
-            select distinct on (s.article_key) a.article_id, f.body_sha256, f.minhash
+            select distinct on (s.article_key) a.article_id, f.body_sha256, f.minhash, f.band_hashes
             from staging.articles s
             join staging.fingerprints f using (batch_id, document_id)
             join core.articles a on a.article_key = s.article_key
             where s.batch_id = %s and s.is_valid
             order by s.article_key, s.document_id
+        ), stored as (
+            insert into core.article_fingerprints (article_id, body_sha256, minhash)
+            select article_id, body_sha256, minhash from latest
+            on conflict (article_id) do update set body_sha256 = excluded.body_sha256, minhash = excluded.minhash
+            returning article_id
         )
-        insert into core.article_fingerprints (article_id, body_sha256, minhash)
-        select article_id, body_sha256, minhash from latest
-        on conflict (article_id) do update set body_sha256 = excluded.body_sha256, minhash = excluded.minhash
-        returning article_id, minhash
+        select article_id, minhash, band_hashes from latest where article_id in (select article_id from stored)
         """,
         (batch_id,),
     ).fetchall()
-    conn.execute("delete from core.article_lsh_bands where article_id = any(%s)",
-                 ([row["article_id"] for row in rows],))
+    ids = [row["article_id"] for row in rows]
+    conn.execute("delete from core.article_lsh_bands where article_id = any(%s)", (ids,))
+    staged = [row for row in rows if row["band_hashes"] is not None]
+    conn.execute(
+        """insert into core.article_lsh_bands (article_id, band, band_hash)
+           select * from unnest(%s::bigint[], %s::smallint[], %s::bigint[])""",
+        ([row["article_id"] for row in staged for _ in row["band_hashes"]],
+         [band for row in staged for band in range(len(row["band_hashes"]))],
+         [band_hash for row in staged for band_hash in row["band_hashes"]]),
+    )
+    # Staged by an extract task older than the band_hashes column: computed here.
     with conn.cursor().copy("copy core.article_lsh_bands (article_id, band, band_hash) from stdin") as copy:
         for row in rows:
-            for band, band_hash in bands_of(row["minhash"]):
-                copy.write_row((row["article_id"], band, band_hash))
+            if row["band_hashes"] is None:
+                for band, band_hash in bands_of(row["minhash"]):
+                    copy.write_row((row["article_id"], band, band_hash))
     linked = conn.execute(
         """
         insert into core.article_duplicates (document_id, article_id, duplicate_key, method, similarity, last_run_id)

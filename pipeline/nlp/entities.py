@@ -350,7 +350,7 @@ def extract_article_mentions(
     drafts = body + title
     resolved = resolve_article([(d.text, d.label) for d in drafts], aliases or curated)
     mentions = [(d.field, EntityMention(d.text, d.start, d.end, r.entity_type, r.canonical_name, r.canonical_key,
-                                        ner_label=d.label))
+                                        ner_label=d.label, wikidata_id=r.wikidata_id, curated=r.curated))
                 for d, r in zip(drafts, resolved)]
     return ([m for f, m in mentions if f == "title"], [m for f, m in mentions if f == "body"])
 

@@ -9,6 +9,7 @@ from spacy.language import Language
 
 from pipeline.nlp.entities import extract_article_mentions
 from pipeline.nlp.quotes import extract_quotes
+from pipeline.nlp.resolve import AliasTable
 from pipeline.records import EntityMention, Quote
 
 
@@ -40,10 +41,11 @@ BATCH_SIZE = 16
 
 
 def analyse(items: Iterable[NlpInput], nlp: Language, *, batch_size: int = BATCH_SIZE,
-            n_process: int = 1) -> Iterator[NlpResult]:
-    """Stream results in input order; memory holds one article's docs at a time beyond spaCy's batch."""
+            n_process: int = 1, aliases: AliasTable | None = None) -> Iterator[NlpResult]:
+    """Stream results in input order; memory holds one article's docs at a time beyond spaCy's batch.
+    Entities resolve with `aliases` (the warehouse's table) when given, else the curated file."""
     docs = nlp.pipe(_texts(items), as_tuples=True, batch_size=batch_size, n_process=n_process)
     for (title_doc, (key, _)), (body_doc, _) in zip(docs, docs):
-        title_mentions, mentions = extract_article_mentions(title_doc, body_doc)
+        title_mentions, mentions = extract_article_mentions(title_doc, body_doc, aliases)
         yield NlpResult(key, title_mentions, mentions, extract_quotes(body_doc, mentions))
 

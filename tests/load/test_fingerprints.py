@@ -37,3 +37,15 @@ def test_every_loaded_article_has_its_signature_and_bands_and_a_reload_replaces_
     assert query(clean_dsn, "select count(*) from core.article_fingerprints") == [(5,)]
     assert query(clean_dsn, "select count(*) from core.article_lsh_bands") == [(5 * dedup.BANDS,)]
     assert bands_by_article(clean_dsn) == expected
+
+
+def test_bands_are_computed_at_load_for_signatures_staged_without_them(clean_dsn):
+    run_id = stages.begin_run(clean_dsn, dag_id="news_ingest", dag_run_id="fingerprints-old-staging")
+    batch_ids = stages.ingest_seed_directory(clean_dsn, run_id, SEEDS)
+    process_batches(clean_dsn, batch_ids)
+    expected = bands_by_article(clean_dsn)
+    with warehouse.connect(clean_dsn) as conn, conn.transaction():
+        conn.execute("update staging.fingerprints set band_hashes = null")
+        for batch_id in batch_ids:
+            warehouse.load_fingerprints_and_duplicates(conn, batch_id, run_id, dedup.bands)
+    assert bands_by_article(clean_dsn) == expected and len(expected) == 5

@@ -80,7 +80,7 @@ def settings() -> Settings:
         warehouse_port=_int_env("WAREHOUSE_PORT", 54329),
         warehouse_database=os.environ.get("WAREHOUSE_DATABASE", "warehouse"),
         max_document_bytes=_int_env("NEWS_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024),
-        batch_size=_int_env("NEWS_BATCH_SIZE", 200),
+        batch_size=_int_env("NEWS_BATCH_SIZE", 400),
         max_bad_fraction=_float_env("NEWS_MAX_BAD_FRACTION", 0.5),
         # A batch fails only when it is mostly bad AND has at least this many bad articles,
         # so one bad file in a small batch is quarantined without failing the run.

@@ -65,25 +65,24 @@ def _version(rows: Sequence[tuple]) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
-def alias_table(conn: psycopg.Connection) -> AliasTable:
-    """The warehouse's aliases; a warehouse row wins over a curated spelling of the same alias."""
-    return AliasTable.from_rows(_alias_rows(conn))
-
-
-def aliases_version(conn: psycopg.Connection) -> str:
-    return _version(_alias_rows(conn))
-
-
 @functools.lru_cache(maxsize=4)
-def _table_of_version(version: str, rows: tuple[tuple, ...]) -> AliasTable:
+def _table_of(rows: tuple[tuple, ...]) -> AliasTable:
     return AliasTable.from_rows(rows)
 
 
 def current_aliases(conn: psycopg.Connection) -> tuple[AliasTable, str]:
-    """(alias table, its version), from one read; the table is built once per version."""
-    rows = _alias_rows(conn)
-    version = _version(rows)
-    return _table_of_version(version, tuple(rows)), version
+    """(alias table, its version), from one read; the table is built once per content."""
+    rows = tuple(_alias_rows(conn))
+    return _table_of(rows), _version(rows)
+
+
+def alias_table(conn: psycopg.Connection) -> AliasTable:
+    """The warehouse's aliases; a warehouse row wins over a curated spelling of the same alias."""
+    return current_aliases(conn)[0]
+
+
+def aliases_version(conn: psycopg.Connection) -> str:
+    return _version(_alias_rows(conn))
 
 
 def _tuples(conn: psycopg.Connection, sql: str, params: Sequence | None = None) -> list[tuple]:

@@ -575,22 +575,16 @@ def load_fingerprints_and_duplicates(conn: psycopg.Connection, batch_id: int, ru
         """,
         (batch_id,),
     ).fetchall()
-    ids = [row["article_id"] for row in rows]
-    conn.execute("delete from core.article_lsh_bands where article_id = any(%s)", (ids,))
-    staged = [row for row in rows if row["band_hashes"] is not None]
+    # Bands staged by the extract task; computed here only for batches staged before that column.
+    bands = {row["article_id"]: row["band_hashes"] or [h for _, h in bands_of(row["minhash"])] for row in rows}
+    conn.execute("delete from core.article_lsh_bands where article_id = any(%s)", (list(bands),))
     conn.execute(
         """insert into core.article_lsh_bands (article_id, band, band_hash)
            select * from unnest(%s::bigint[], %s::smallint[], %s::bigint[])""",
-        ([row["article_id"] for row in staged for _ in row["band_hashes"]],
-         [band for row in staged for band in range(len(row["band_hashes"]))],
-         [band_hash for row in staged for band_hash in row["band_hashes"]]),
+        ([article_id for article_id, hashes in bands.items() for _ in hashes],
+         [band for hashes in bands.values() for band in range(len(hashes))],
+         [band_hash for hashes in bands.values() for band_hash in hashes]),
     )
-    # Staged by an extract task older than the band_hashes column: computed here.
-    with conn.cursor().copy("copy core.article_lsh_bands (article_id, band, band_hash) from stdin") as copy:
-        for row in rows:
-            if row["band_hashes"] is None:
-                for band, band_hash in bands_of(row["minhash"]):
-                    copy.write_row((row["article_id"], band, band_hash))
     linked = conn.execute(
         """
         insert into core.article_duplicates (document_id, article_id, duplicate_key, method, similarity, last_run_id)
